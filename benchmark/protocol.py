@@ -1,0 +1,198 @@
+"""Evaluation protocols: which pairs a predictor is fitted on and which it is tested on.
+
+- ``all-pairs``: unsupervised predictors, fitted on proxies only, tested on all C(n,2) pairs.
+- ``splits``: ``n_splits`` seeded random 60/40 splits of the *models*; fit on the training
+  models (with the task's SFT scores), test on the pairs inside the test models.
+- ``cross-task``: as ``splits``, but fitted on one task's scores and tested on another's.
+
+Split ``k`` of seed ``s`` uses ``split_seed = 1000 * s + k``; the models of a split are a
+function of that number alone (``split_models``), so a submission can be checked row by row.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from benchmark.errors import SftcastError
+from benchmark.pairs import attach_features, suite_pairs
+from benchmark.predictors.base import Predictor, clone
+from benchmark.schema import Suite, task_column
+
+PROTOCOLS = ("all-pairs", "splits", "cross-task")
+N_SPLITS = 20
+TRAIN_FRACTION = 0.6
+ALL_PAIRS_SEED = -1
+PREDICTION_COLUMNS = ["suite", "task", "split_seed", "model_a", "model_b", "prob_a_better"]
+
+
+def check_protocol(protocol: str) -> None:
+    if protocol not in PROTOCOLS:
+        raise SftcastError(f"unknown protocol {protocol!r} (choose from {', '.join(PROTOCOLS)})")
+
+
+def split_seeds(seed: int = 0, n_splits: int = N_SPLITS) -> list[int]:
+    return [1000 * seed + k for k in range(n_splits)]
+
+
+def split_models(
+    model_ids: list[str], split_seed: int, train_fraction: float = TRAIN_FRACTION
+) -> tuple[list[str], list[str]]:
+    """The (train, test) model ids of one split, each in suite order."""
+    n = len(model_ids)
+    perm = np.random.default_rng(split_seed).permutation(n)
+    n_train = int(round(train_fraction * n))
+    train = set(perm[:n_train].tolist())
+    return (
+        [m for k, m in enumerate(model_ids) if k in train],
+        [m for k, m in enumerate(model_ids) if k not in train],
+    )
+
+
+def _fresh(predictor: Predictor) -> Predictor:
+    return clone(predictor) if hasattr(predictor, "get_params") else copy.deepcopy(predictor)
+
+
+def _visible(models: pd.DataFrame, suite: Suite, task: str | None) -> pd.DataFrame:
+    """The models as a predictor may see them: SFT scores of ``task`` only (None: no scores)."""
+    hidden = [task_column(t) for t in suite.tasks if t != task]
+    return models.drop(columns=hidden)
+
+
+def _predict_pairs(
+    suite: Suite,
+    predictor: Predictor,
+    fit_task: str | None,
+    train_ids: list[str],
+    test_ids: list[str],
+    test_task: str,
+) -> pd.DataFrame:
+    models = suite.models
+    fitted = _fresh(predictor).fit(
+        _visible(models[models["model_id"].isin(train_ids)], suite, fit_task),
+        fit_task or test_task,
+    )
+    pairs = suite_pairs(suite, test_task, test_ids)[["model_a", "model_b"]]
+    prob = np.asarray(fitted.predict(attach_features(pairs, models, suite.proxies)), dtype=float)
+    if prob.shape != (len(pairs),):
+        raise SftcastError(f"predict returned shape {prob.shape}, expected ({len(pairs)},)")
+    if not np.all(np.isfinite(prob)) or prob.min(initial=0.5) < 0 or prob.max(initial=0.5) > 1:
+        raise SftcastError("predict returned values that are not finite probabilities in [0, 1]")
+    return pairs.assign(prob_a_better=prob)
+
+
+def predict(
+    suite: Suite,
+    predictor: Predictor,
+    protocol: str = "splits",
+    seed: int = 0,
+    tasks: list[str] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run ``predictor`` under ``protocol`` and return its predictions in submission format.
+
+    Columns: ``suite, task, split_seed, model_a, model_b, prob_a_better``.
+    """
+    check_protocol(protocol)
+    if protocol == "cross-task":
+        raise SftcastError("cross-task predictions are made by evaluate(); use 'splits' here")
+    tasks = tasks or suite.tasks
+    frames = []
+    if protocol == "all-pairs":
+        if getattr(predictor, "supervised", False):
+            raise SftcastError(
+                f"predictor {getattr(predictor, 'name', '') or predictor!r} is supervised; "
+                "the all-pairs protocol has no training pairs (use --protocol splits)"
+            )
+        for task in tasks:
+            out = _predict_pairs(suite, predictor, None, suite.model_ids, suite.model_ids, task)
+            frames.append(out.assign(task=task, split_seed=ALL_PAIRS_SEED))
+    else:
+        jobs = [(s, t) for s in split_seeds(seed) for t in tasks]
+        for s, task in tqdm(jobs, desc=f"{suite.name} splits", disable=not progress, leave=False):
+            train, test = split_models(suite.model_ids, s)
+            out = _predict_pairs(suite, predictor, task, train, test, task)
+            frames.append(out.assign(task=task, split_seed=s))
+    return pd.concat(frames, ignore_index=True).assign(suite=suite.name)[PREDICTION_COLUMNS]
+
+
+def expected_pairs(suite: Suite, protocol: str, seed: int = 0) -> pd.DataFrame:
+    """The pairs a submission must cover: ``suite, task, split_seed, model_a, model_b``."""
+    check_protocol(protocol)
+    frames = []
+    for task in suite.tasks:
+        if protocol == "all-pairs":
+            frames.append(suite_pairs(suite, task).assign(split_seed=ALL_PAIRS_SEED))
+        else:
+            for s in split_seeds(seed):
+                test = split_models(suite.model_ids, s)[1]
+                frames.append(suite_pairs(suite, task, test).assign(split_seed=s))
+    cols = ["suite", "task", "split_seed", "model_a", "model_b"]
+    return pd.concat(frames, ignore_index=True).assign(suite=suite.name)[cols]
+
+
+def evaluate(
+    suite: Suite,
+    predictor: Predictor,
+    protocol: str = "all-pairs",
+    seed: int = 0,
+    n_boot: int = 1000,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Predict under ``protocol`` and score: the results dict (see ``scoring.score_predictions``)."""
+    from benchmark.scoring import score_predictions
+
+    check_protocol(protocol)
+    if protocol == "cross-task":
+        result = _cross_task(suite, predictor, seed, progress)
+    else:
+        preds = predict(suite, predictor, protocol, seed, progress=progress)
+        result = score_predictions(preds, suite, protocol, seed, n_boot=n_boot)
+    params = predictor.get_params() if hasattr(predictor, "get_params") else {}
+    result["predictor"] = {
+        "name": getattr(predictor, "name", "") or type(predictor).__name__,
+        "class": f"{type(predictor).__module__}:{type(predictor).__qualname__}",
+        "params": _jsonable(params),
+        "supervised": bool(getattr(predictor, "supervised", False)),
+    }
+    return result
+
+
+def _cross_task(suite: Suite, predictor: Predictor, seed: int, progress: bool) -> dict[str, Any]:
+    from benchmark.metrics import pairwise_accuracy
+
+    matrix: dict[str, dict[str, dict[str, float]]] = {}
+    jobs = [(tr, te) for tr in suite.tasks for te in suite.tasks]
+    for train_task, test_task in tqdm(jobs, desc="cross-task", disable=not progress, leave=False):
+        accs = []
+        for s in split_seeds(seed):
+            train, test = split_models(suite.model_ids, s)
+            preds = _predict_pairs(suite, predictor, train_task, train, test, test_task)
+            truth = suite_pairs(suite, test_task, test)
+            accs.append(pairwise_accuracy(preds["prob_a_better"], truth["label"], truth["tie"]))
+        matrix.setdefault(train_task, {})[test_task] = {
+            "accuracy": float(np.mean(accs)),
+            "accuracy_std": float(np.std(accs)),
+        }
+    return {
+        "schema_version": 1,
+        "suite": suite.name,
+        "protocol": "cross-task",
+        "seed": seed,
+        "cross_task": matrix,
+        "mean_accuracy": float(np.mean([c["accuracy"] for row in matrix.values() for c in row.values()])),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return repr(value)
