@@ -1,0 +1,206 @@
+"""Model presets and the 50-variant grid: what ``sftcast pretrain --suite S --variant N`` trains.
+
+A preset fixes the world size, the corpus budget, the tokenizer, the ``LlamaConfig`` and the
+training hyperparameters; the grid (``suites/grid.yaml``, the paper's Table 4) fixes, per variant,
+the objective, data mixture, learning rate, domain tagging and length filter. Each default carries
+its reason, nanoGPT style.
+
+>>> v = get_variant("tiny", 17)
+>>> v.objective, v.data_mixture, v.learning_rate   # the paper's 2.5e-4, x10 for tiny
+('SC+CLM', 'DC-0', 0.0025)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from benchmark.errors import SftcastError
+from benchmark.registry import Registry
+
+GRID_PATH = Path(__file__).parent / "suites" / "grid.yaml"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One scale of the suite: data budget, tokenizer, architecture and training defaults."""
+
+    name: str
+    purpose: str
+    world: str  # ``World.generate(size=...)``; the real-data path for paper1b is SlimPajama
+    n_tokens: int  # corpus tokens built per variant
+    vocab_size: int  # BPE vocabulary, trained once per suite on a DC-0 corpus
+    model: dict[str, Any]  # ``LlamaConfig`` keyword arguments (vocab_size comes from the tokenizer)
+    train: dict[str, Any] = field(default_factory=dict)  # ``TrainConfig`` overrides
+
+    def llama_config(self, vocab_size: int | None = None) -> Any:
+        """The ``transformers.LlamaConfig`` of this preset."""
+        from transformers import LlamaConfig
+
+        return LlamaConfig(vocab_size=vocab_size or self.vocab_size, **self.model)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+PRESETS: Registry[Preset] = Registry("suite")
+
+
+def _llama(width: int, layers: int, heads: int, kv_heads: int, ffn: int, seq_len: int, tied: bool) -> dict:
+    return {
+        "hidden_size": width,
+        "num_hidden_layers": layers,
+        "num_attention_heads": heads,
+        "num_key_value_heads": kv_heads,
+        "intermediate_size": ffn,
+        "max_position_embeddings": seq_len,
+        "tie_word_embeddings": tied,
+        "rms_norm_eps": 1e-5,
+        "attention_dropout": 0.0,  # no dropout: pre-training runs are single-epoch-ish and deterministic
+    }
+
+
+PRESETS.register("micro", Preset(
+    name="micro",
+    purpose="tests and CI: seconds per variant; proves the mechanics, not the science",
+    world="micro",
+    n_tokens=40_000,  # enough windows for 40 steps x 8 x 64 = 20k positions without much repetition
+    vocab_size=384,  # the special tokens take 107 ids; the rest is a small BPE
+    model=_llama(width=32, layers=2, heads=2, kv_heads=2, ffn=96, seq_len=64, tied=True),
+    train={
+        "seq_len": 64,  # long enough for every UL2 denoiser to render with a span
+        "batch_size": 8,
+        "max_steps": 40,  # a micro run takes a few seconds on one thread
+        "warmup_steps": 4,
+        "log_every": 1,
+    },
+))
+
+PRESETS.register("tiny", Preset(
+    name="tiny",
+    purpose="the CPU suite: ~1M parameters, ~4 min per variant on one thread (tiny_feasibility.md)",
+    world="tiny",
+    n_tokens=1_250_000,  # ~1.2M tokens: the budget measured to store the world's facts
+    vocab_size=1024,  # ~1k: measured; larger vocabularies cost embedding parameters a 1M model lacks
+    # width 128, 4 layers, tied embeddings, ffn 3x: 0.98M parameters with vocab 1024 (the measured model)
+    model=_llama(width=128, layers=4, heads=4, kv_heads=4, ffn=384, seq_len=128, tied=True),
+    train={
+        "seq_len": 128,  # measured: enough context for a paraphrased biography
+        "batch_size": 16,  # 16 x 128 = 2k tokens per step, the measured ~5k tok/s on one thread
+        "max_steps": 600,  # 600 x 16 x 128 = 1.23M tokens: below this, downstream scores stay at chance
+        "warmup_steps": 30,  # 5% of steps
+        "mixed_precision": "no",  # fp32: bf16 autocast was 25x slower on this CPU
+        "num_threads": 1,  # two 1-thread lanes beat one 2-thread process (10.3k vs 9.4k tok/s)
+    },
+))
+
+PRESETS.register("small", Preset(
+    name="small",
+    purpose="one GPU: ~36M parameters in bf16, minutes per variant on an H100",
+    world="small",
+    n_tokens=200_000_000,  # ~5.5 tokens per parameter; the world repeats its facts anyway
+    vocab_size=8192,  # a BPE this size covers the generated world with short sequences
+    # width 512, 8 layers, head dim 64, ffn 3x: 35.7M parameters with vocab 8192, untied
+    model=_llama(width=512, layers=8, heads=8, kv_heads=8, ffn=1536, seq_len=512, tied=False),
+    train={
+        "seq_len": 512,
+        "batch_size": 64,  # 32k tokens per step fits an 80 GB GPU easily at this size
+        "max_steps": 6000,  # 6000 x 64 x 512 = 197M tokens
+        "warmup_steps": 200,
+        "mixed_precision": "bf16",  # native on H100/A100
+        "state_every": 500,  # resume points every few minutes
+        "log_every": 10,  # a .item() per step would stall the GPU
+    },
+))
+
+PRESETS.register("paper1b", Preset(
+    name="paper1b",
+    purpose="the paper's scale: Llama-style 1.1B on SlimPajama, a Slurm job array on a cluster",
+    world="paper1b",
+    # Chinchilla's ~20 tokens per parameter; the paper's exact budget is not in our notes
+    n_tokens=20_000_000_000,
+    vocab_size=32000,  # Llama-2-sized vocabulary
+    # 1.10B parameters, the TinyLlama-1.1B shape: width 2048, 22 layers, 32 heads, 4 KV heads (GQA)
+    model=_llama(width=2048, layers=22, heads=32, kv_heads=4, ffn=5632, seq_len=2048, tied=False),
+    train={
+        "seq_len": 2048,
+        "batch_size": 8,  # per GPU; with grad_accum 4 on 32 GPUs: 1024 sequences = 2M tokens per step
+        "grad_accum": 4,
+        "max_steps": 10_000,  # 10k x 2M = 20B tokens
+        "warmup_steps": 2000,  # 2k warm-up as in TinyLlama
+        "mixed_precision": "bf16",
+        "state_every": 250,
+        "log_every": 10,
+    },
+))
+
+
+def get_preset(name: str) -> Preset:
+    """Return the preset (suite) ``name``: ``micro``, ``tiny``, ``small`` or ``paper1b``."""
+    return PRESETS.get(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# the grid
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row of the grid, with its learning rate mapped to a preset."""
+
+    id: int
+    objective: str
+    data_mixture: str
+    paper_learning_rate: float
+    learning_rate: float
+    domain_tagging: bool
+    length_filter: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def load_grid(path: str | Path = GRID_PATH) -> dict[str, Any]:
+    """Read ``suites/grid.yaml``: the variants, the paper's learning rates and ``lr_scale``."""
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        grid = yaml.safe_load(fh)
+    ids = [row["id"] for row in grid["variants"]]
+    if ids != list(range(1, len(ids) + 1)):
+        raise SftcastError(f"{path}: variant ids must be 1..{len(ids)} in order")
+    return grid
+
+
+def plan(suite: str) -> list[Variant]:
+    """The 50 variants of ``suite``, learning rates mapped to that preset."""
+    get_preset(suite)
+    grid = load_grid()
+    if suite not in grid["lr_scale"]:
+        raise SftcastError(f"grid.yaml has no lr_scale for suite {suite!r}")
+    scale = float(grid["lr_scale"][suite])
+    return [
+        Variant(
+            id=int(row["id"]),
+            objective=str(row["objective"]),
+            data_mixture=str(row["data_mixture"]),
+            paper_learning_rate=float(row["learning_rate"]),
+            learning_rate=float(f"{float(row['learning_rate']) * scale:.6g}"),
+            domain_tagging=bool(row["domain_tagging"]),
+            length_filter=str(row["length_filter"]),
+        )
+        for row in grid["variants"]
+    ]
+
+
+def get_variant(suite: str, variant: int) -> Variant:
+    """Variant number ``variant`` (1-based, as in the paper) of ``suite``."""
+    variants = plan(suite)
+    if not 1 <= variant <= len(variants):
+        raise SftcastError(
+            f"variant {variant} is out of range: suite {suite!r} has variants 1..{len(variants)}"
+        )
+    return variants[variant - 1]
