@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from benchmark.errors import SftcastError
+from benchmark.pairs import attach_features, suite_pairs
+from benchmark.predictors import get_predictor, list_predictors
+from benchmark.predictors.checks import check_predictor
+from benchmark.predictors.ltc import pair_features
+from benchmark.schema import load_suite
+
+SUITE = load_suite("zeng2025")
+
+
+@pytest.mark.parametrize("name", list_predictors())
+def test_every_registered_predictor_conforms(name):
+    check_predictor(get_predictor(name), SUITE, task="rag")
+
+
+def test_builtins_are_all_there():
+    expected = {
+        "random", "ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa", "combine5",
+        "sc_plus_rag", "sc_plus_rag_minus_clm", "ltc_lightgbm", "ltc_logreg", "ltc_mlp",
+    }  # fmt: skip
+    assert expected <= set(list_predictors())
+
+
+def test_single_proxy_prefers_higher_value_and_ties_at_half():
+    pred = get_predictor("ppl_sc").fit(SUITE.models.drop(columns=["sft_cms", "sft_rag", "sft_cbqa"]), "cms")
+    pairs = attach_features(suite_pairs(SUITE, "cms"), SUITE.models, SUITE.proxies)
+    p = pred.predict(pairs)
+    higher = pairs["ppl_sc_a"] > pairs["ppl_sc_b"]
+    equal = pairs["ppl_sc_a"] == pairs["ppl_sc_b"]
+    assert (p[higher] > 0.5).all() and (p[equal] == 0.5).all() and (p[~higher & ~equal] < 0.5).all()
+
+
+def test_ltc_has_the_papers_20_features():
+    pairs = attach_features(suite_pairs(SUITE, "cms")[:3], SUITE.models, SUITE.proxies)
+    x = pair_features(pairs, SUITE.proxies)
+    assert x.shape == (3, 20)
+    a, b = pairs["ppl_clm_a"].to_numpy(), pairs["ppl_clm_b"].to_numpy()
+    assert np.allclose(x[:, :4], np.column_stack([a - b, a * b, a, b]))
+
+
+def test_supervised_fit_without_labels_is_a_clear_error():
+    with pytest.raises(SftcastError, match="supervised"):
+        get_predictor("ltc_lightgbm").fit(SUITE.models.drop(columns=["sft_cms"]), "cms")
+
+
+def test_user_predictor_by_module_and_class():
+    pred = get_predictor("benchmark.predictors.proxy:RandomPredictor")
+    check_predictor(pred, SUITE)
+    with pytest.raises(SftcastError, match="has no attribute"):
+        get_predictor("benchmark.predictors.proxy:Nope")
+    with pytest.raises(SftcastError, match="cannot import module"):
+        get_predictor("no_such_module_xyz:Thing")
