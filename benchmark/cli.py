@@ -17,7 +17,10 @@ from benchmark.errors import SftcastError
 
 # Modules with a ``register(subparsers)`` function. Import cost matters: those modules must
 # import heavy libraries (torch, gradio, lightgbm) inside their command functions only.
-COMMAND_MODULES = ("benchmark.cli_core",)
+COMMAND_MODULES = (
+    "benchmark.cli_core",
+    "benchmark.cli_train",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -204,3 +204,148 @@ def get_variant(suite: str, variant: int) -> Variant:
             f"variant {variant} is out of range: suite {suite!r} has variants 1..{len(variants)}"
         )
     return variants[variant - 1]
+
+
+# ---------------------------------------------------------------------------------------------
+# running a variant: world -> corpus -> tokenizer (shared by the suite) -> objective -> train loop
+
+
+def suite_dir(suite: str, out: str | Path = "runs", seed: int = 0) -> Path:
+    """Where a suite's runs live: ``{out}/{suite}/seed{seed}``."""
+    return Path(out) / suite / f"seed{seed}"
+
+
+def suite_tokenizer(suite: str, out: str | Path = "runs", seed: int = 0) -> Any:
+    """The suite's BPE tokenizer: trained once on the DC-0 corpus (with domain tags) and cached.
+
+    All 50 variants share it, so their losses compare. It is trained on the tagged DC-0 corpus:
+    DC-0 holds all seven domains, and with the tags in its training text the tagged variants do
+    not shred their tags into rare pieces. A file lock lets two lanes (or DDP ranks) ask at once.
+    """
+    from filelock import FileLock
+
+    from benchmark.corpus import build_corpus
+    from benchmark.tokenizer import load_tokenizer, train_tokenizer
+    from benchmark.world import World
+
+    preset = get_preset(suite)
+    path = suite_dir(suite, out, seed) / "tokenizer"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock"):
+        if not (path / "tokenizer.json").exists():
+            world = World.generate(size=preset.world, seed=seed)
+            texts = build_corpus(world, "DC-0", n_tokens=preset.n_tokens, domain_tagging=True, seed=seed)
+            train_tokenizer(texts, vocab_size=preset.vocab_size).save_pretrained(path)
+        return load_tokenizer(path)
+
+
+def pretrain_variant(
+    suite: str,
+    variant: int,
+    out: str | Path = "runs",
+    seed: int = 0,
+    device: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    n_tokens: int | None = None,
+    resume: bool = True,
+    max_steps_this_session: int | None = None,
+    progress_bar: bool = True,
+) -> dict[str, Any]:
+    """Train variant ``variant`` of ``suite``; return its summary (``{out}/{suite}/seed{seed}/v{NN}``).
+
+    The world and corpus are seeded with ``seed`` (the same world for every variant); the corpus
+    follows the variant's mixture, tagging and length filter, counted in the suite tokenizer's
+    tokens; ``overrides`` replace ``TrainConfig`` fields (``--set key=value`` on the CLI).
+    """
+    import time
+
+    from benchmark.corpus import build_corpus
+    from benchmark.train import TrainConfig, train
+    from benchmark.world import World
+
+    preset, v = get_preset(suite), get_variant(suite, variant)
+    t0 = time.perf_counter()
+    tok = suite_tokenizer(suite, out, seed)
+    world = World.generate(size=preset.world, seed=seed)
+    budget = n_tokens or preset.n_tokens
+    texts = build_corpus(
+        world,
+        v.data_mixture,
+        n_tokens=budget,
+        domain_tagging=v.domain_tagging,
+        length_filter=v.length_filter,
+        seed=seed,
+        count_tokens=lambda s: len(tok(s, add_special_tokens=False)["input_ids"]),
+    )
+    docs = tok(texts, add_special_tokens=False)["input_ids"]
+    prep_s = time.perf_counter() - t0
+    cfg = TrainConfig(**preset.train).replace(
+        objective=v.objective, learning_rate=v.learning_rate, seed=seed, **(overrides or {})
+    )
+    extra = {
+        "suite": suite,
+        "variant": v.to_dict(),
+        "preset": preset.to_dict(),
+        "corpus": {"n_docs": len(docs), "n_tokens": int(sum(len(d) for d in docs)), "budget": budget},
+        "world": {"size": preset.world, "seed": seed},
+        "tokenizer": str(suite_dir(suite, out, seed) / "tokenizer"),
+        "prep_s": round(prep_s, 3),
+    }
+    return train(
+        docs,
+        tok,
+        preset.llama_config(len(tok)),
+        cfg,
+        suite_dir(suite, out, seed) / f"v{v.id:02d}",
+        resume=resume,
+        max_steps_this_session=max_steps_this_session,
+        device=device,
+        progress_bar=progress_bar,
+        extra_summary=extra,
+    )
+
+
+def slurm_script(
+    suite: str = "paper1b",
+    variants: str = "1-50",
+    nodes: int = 4,
+    gpus_per_node: int = 8,
+    time_limit: str = "48:00:00",
+    partition: str | None = None,
+    out: str = "runs",
+    seed: int = 0,
+) -> str:
+    """A Slurm job-array script: one array task per variant, ``accelerate launch`` across nodes.
+
+    Each task runs ``sftcast pretrain`` for ``$SLURM_ARRAY_TASK_ID``; a requeued or re-submitted
+    task resumes from its last state, so the array can be resubmitted after preemption.
+    """
+    get_preset(suite)
+    partition_line = f"#SBATCH --partition={partition}\n" if partition else ""
+    return f"""#!/bin/bash
+#SBATCH --job-name=sftcast-{suite}
+#SBATCH --array={variants}
+#SBATCH --nodes={nodes}
+#SBATCH --ntasks-per-node=1
+#SBATCH --gpus-per-node={gpus_per_node}
+#SBATCH --exclusive
+#SBATCH --time={time_limit}
+#SBATCH --requeue
+#SBATCH --output=logs/%x-%A_%a.out
+{partition_line}
+# One array task = one variant of the {suite} grid ({variants}). Within a task, accelerate launch
+# starts {gpus_per_node} processes on each of {nodes} nodes (DDP). A rerun of a task resumes from
+# {out}/{suite}/seed{seed}/vNN/state; the preset sets the precision (bf16).
+set -euo pipefail
+mkdir -p logs
+export MAIN_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)
+export MAIN_PORT=$((29500 + SLURM_ARRAY_TASK_ID))
+srun --kill-on-bad-exit=1 bash -c 'accelerate launch \\
+    --num_machines $SLURM_NNODES \\
+    --num_processes $(($SLURM_NNODES * {gpus_per_node})) \\
+    --machine_rank $SLURM_NODEID \\
+    --main_process_ip $MAIN_ADDR \\
+    --main_process_port $MAIN_PORT \\
+    -m benchmark.cli pretrain --suite {suite} --variant $SLURM_ARRAY_TASK_ID \\
+    --out {out} --seed {seed} --no-progress'
+"""

@@ -1,0 +1,139 @@
+"""``sftcast suite plan|slurm`` and ``sftcast pretrain``: a thin shell over ``benchmark.presets``.
+
+Heavy imports (torch, transformers) happen inside the command functions, so ``sftcast --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+SUITES = ("micro", "tiny", "small", "paper1b")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``suite`` (plan, slurm) and ``pretrain`` to the ``sftcast`` parser."""
+    suite = sub.add_parser("suite", help="the 50-variant pre-training grid: print it or write a Slurm array")
+    ssub = suite.add_subparsers(dest="suite_command", metavar="SUBCOMMAND", required=True)
+
+    p = ssub.add_parser("plan", help="print the 50 variants of a preset, learning rates mapped to it")
+    p.add_argument("--suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
+    p.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    p.set_defaults(func=cmd_plan)
+
+    p = ssub.add_parser("slurm", help="write a Slurm job-array script, one array task per variant")
+    p.add_argument("--suite", default="paper1b", help="preset (default: paper1b)")
+    p.add_argument("--variants", default="1-50", help="Slurm array spec (default: 1-50)")
+    p.add_argument("--nodes", type=int, default=4, help="nodes per variant (default: 4)")
+    p.add_argument("--gpus-per-node", type=int, default=8, help="GPUs per node (default: 8)")
+    p.add_argument("--time", default="48:00:00", help="Slurm time limit per task (default: 48:00:00)")
+    p.add_argument("--partition", default=None, help="Slurm partition")
+    p.add_argument("--runs", default="runs", help="run folder on the cluster (default: runs)")
+    p.add_argument("--seed", type=int, default=0, help="world, data and init seed (default: 0)")
+    p.add_argument("--out", default=None, help="write the script here (default: stdout)")
+    p.set_defaults(func=cmd_slurm)
+
+    p = sub.add_parser(
+        "pretrain", help="pre-train one variant of a suite (world -> corpus -> objective -> loop)"
+    )
+    p.add_argument("--suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
+    p.add_argument(
+        "--variant", type=int, required=True, help="variant number, 1..50 (see `sftcast suite plan`)"
+    )
+    p.add_argument(
+        "--out", default="runs", help="runs folder; the run goes to OUT/SUITE/seedS/vNN (default: runs)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="world, data and init seed (default: 0)")
+    p.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="cpu forces the CPU (default: auto)"
+    )
+    p.add_argument("--n-tokens", type=int, default=None, help="corpus token budget (default: the preset's)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a TrainConfig field, e.g. --set max_steps=100 (repeatable)",
+    )
+    p.add_argument("--no-resume", action="store_true", help="start over even if a resume state exists")
+    p.add_argument(
+        "--max-steps-this-session", type=int, default=None, help="stop (resumably) after this many steps"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no tqdm progress bar")
+    p.set_defaults(func=cmd_pretrain)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from benchmark.presets import plan
+
+    variants = plan(args.suite)
+    if args.json:
+        for v in variants:
+            print(json.dumps(v.to_dict()))
+        return 0
+    print(
+        f"{'id':>3}  {'objective':<9} {'mixture':<7} {'paper lr':>8} {'lr':>8}  {'tagging':<7} length_filter"
+    )
+    for v in variants:
+        print(
+            f"{v.id:>3}  {v.objective:<9} {v.data_mixture:<7} {v.paper_learning_rate:>8.2e} "
+            f"{v.learning_rate:>8.2e}  {str(v.domain_tagging).lower():<7} {v.length_filter}"
+        )
+    return 0
+
+
+def cmd_slurm(args: argparse.Namespace) -> int:
+    from benchmark.presets import slurm_script
+
+    text = slurm_script(
+        suite=args.suite,
+        variants=args.variants,
+        nodes=args.nodes,
+        gpus_per_node=args.gpus_per_node,
+        time_limit=args.time,
+        partition=args.partition,
+        out=args.runs,
+        seed=args.seed,
+    )
+    if args.out:
+        Path(args.out).write_text(text)
+        print(f"wrote {args.out}: submit with `sbatch {args.out}`", file=sys.stderr)
+    else:
+        print(text, end="")
+    return 0
+
+
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    from benchmark.presets import get_preset, get_variant, pretrain_variant
+    from benchmark.train import TrainConfig, parse_overrides
+
+    get_variant(args.suite, args.variant)  # fail fast on an unknown suite or variant
+    overrides = parse_overrides(args.overrides)
+    TrainConfig(**get_preset(args.suite).train).replace(**overrides)  # fail fast on bad overrides
+    summary = pretrain_variant(
+        args.suite,
+        args.variant,
+        out=args.out,
+        seed=args.seed,
+        device=None if args.device == "auto" else args.device,
+        overrides=overrides,
+        n_tokens=args.n_tokens,
+        resume=not args.no_resume,
+        max_steps_this_session=args.max_steps_this_session,
+        progress_bar=not args.no_progress,
+    )
+    keys = (
+        "finished",
+        "step",
+        "first_loss",
+        "final_loss",
+        "loss_slope_last20pct",
+        "tokens_per_s",
+        "session_s",
+    )
+    print(json.dumps({k: summary.get(k) for k in keys}))
+    return 0
