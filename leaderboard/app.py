@@ -1,0 +1,488 @@
+"""The Gradio leaderboard: a ranked table, a detail view, a Submit tab, About and Citation.
+
+The table is a plain ``gr.Dataframe``: ``gradio_leaderboard`` 0.0.14 requires gradio<6, and
+the filters, search and column selection it would give are a few lines of pandas here.
+Every number shown comes from the results JSON that ``benchmark.scoring`` wrote into the
+store; the app never scores anything itself except through ``leaderboard.submission``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from benchmark.errors import SftcastError
+from leaderboard.store import Entry, ResultsStore
+from leaderboard.submission import (
+    SubmissionMeta,
+    check_name,
+    extract_zip,
+    load_submission,
+    score_submission,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SUBMISSIONS = REPO_ROOT / "submissions"
+DEFAULT_DB = Path(
+    os.environ.get("SFTCAST_LEADERBOARD_DB", REPO_ROOT / "out" / "leaderboard" / "results.sqlite")
+)
+MISSING = "—"
+PROTOCOLS = ("splits", "all-pairs")
+EXTRA_COLUMNS = [
+    "CI95",
+    "Error reduction vs PPL-CLM",
+    "Per task × suite",
+    "Kendall τ",
+    "Authors",
+    "Proxies used",
+]
+DEFAULT_EXTRA = ["CI95", "Error reduction vs PPL-CLM", "Per task × suite"]
+
+
+# ---------------------------------------------------------------- seeding
+def seed_store(store: ResultsStore, submissions_dir: Path = DEFAULT_SUBMISSIONS) -> list[str]:
+    """Score and store every committed submission folder the store lacks; return their names.
+
+    A folder whose name is already stored is left alone (never overwritten); if its content
+    changed since, a warning says so.
+    """
+    added: list[str] = []
+    if not submissions_dir.is_dir():
+        return added
+    for folder in sorted(p for p in submissions_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        sub = load_submission(folder)
+        stored = store.sha256_of(sub.meta.name)
+        if stored is not None:
+            if stored != sub.sha256():
+                print(f"leaderboard: {folder.name} changed since it was stored; keeping the stored result")
+            continue
+        try:
+            store.add(score_submission(sub, source="committed"))
+            added.append(sub.meta.name)
+        except SftcastError as exc:
+            if "already exists" not in str(exc):  # another process seeded it first
+                raise
+    return added
+
+
+# ---------------------------------------------------------------- the ranked table
+def _cells(entries: list[Entry], protocol: str) -> list[tuple[str, str]]:
+    """All (suite, task) cells present in the store for a protocol, in a stable order."""
+    seen: dict[tuple[str, str], None] = {}
+    for e in entries:
+        for suite, by_protocol in sorted(e.results.items()):
+            for task in by_protocol.get(protocol, {}).get("tasks", {}):
+                seen[(suite, task)] = None
+    return sorted(seen, key=lambda c: (c[0], _task_key(c[1])))
+
+
+def _mean(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None and not math.isnan(v)]
+    return sum(values) / len(values) if values else None
+
+
+def _fmt(value: float | None) -> str:
+    """Three decimals, or "—" for a missing value (strings keep the table's look uniform)."""
+    return MISSING if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+
+
+def _task_key(task: str) -> tuple[int, str]:
+    """Tasks in the benchmark's order (cms, rag, cbqa); unknown ones after, alphabetically."""
+    from benchmark.schema import TASKS
+
+    return (TASKS.index(task) if task in TASKS else len(TASKS), task)
+
+
+def leaderboard_frame(
+    entries: list[Entry],
+    suites: list[str] | None = None,
+    tasks: list[str] | None = None,
+    kind: str = "all",
+    search: str = "",
+    protocol: str = "splits",
+    extra: list[str] | None = None,
+) -> pd.DataFrame:
+    """One row per submission, ranked by mean accuracy over the selected suite × task cells.
+
+    ``kind`` is ``all``, ``supervised`` or ``unsupervised``; ``search`` matches name, authors,
+    description and proxies (case-insensitive); ``extra`` picks the optional column groups.
+    A cell the submission does not cover shows "—"; a row with no covered cell ranks last.
+    """
+    extra = DEFAULT_EXTRA if extra is None else extra
+    cells = [
+        (s, t)
+        for s, t in _cells(entries, protocol)
+        if (not suites or s in suites) and (not tasks or t in tasks)
+    ]
+    needle = search.strip().lower()
+    rows = []
+    for e in entries:
+        if kind == "supervised" and not e.supervised or kind == "unsupervised" and e.supervised:
+            continue
+        haystack = " ".join(
+            [
+                e.name,
+                e.meta.get("description", ""),
+                *e.meta.get("authors", []),
+                *e.meta.get("proxies", []),
+                *e.meta.get("features", []),
+            ]
+        ).lower()
+        if needle and needle not in haystack:
+            continue
+        got = {
+            (s, t): r
+            for s, t in cells
+            if (r := e.results.get(s, {}).get(protocol, {}).get("tasks", {}).get(t)) is not None
+        }
+        acc = _mean([r["accuracy"] for r in got.values()])
+        row: dict[str, Any] = {
+            "Submission": e.name,
+            "Type": "supervised" if e.supervised else "unsupervised",
+            "Mean accuracy": _fmt(acc),
+            "_sort": -1.0 if acc is None else acc,
+        }
+        if "CI95" in extra:
+            lo, hi = _mean([r["ci95"][0] for r in got.values()]), _mean([r["ci95"][1] for r in got.values()])
+            row["CI95"] = MISSING if lo is None else f"[{lo:.3f}, {hi:.3f}]"
+        if "Error reduction vs PPL-CLM" in extra:
+            row["Error reduction vs PPL-CLM"] = _fmt(
+                _mean([r["error_reduction_vs_ppl_clm"] for r in got.values()])
+            )
+        if "Kendall τ" in extra:
+            row["Kendall τ"] = _fmt(_mean([r.get("kendall_tau") for r in got.values()]))
+        if "Per task × suite" in extra:
+            for s, t in cells:
+                row[f"{s} · {t}"] = _fmt(got[(s, t)]["accuracy"]) if (s, t) in got else MISSING
+        row["Suites covered"] = len({s for s, _ in got}) if got else 0
+        if "Authors" in extra:
+            row["Authors"] = ", ".join(e.meta.get("authors", []))
+        if "Proxies used" in extra:
+            row["Proxies used"] = ", ".join(e.meta.get("proxies", []) + e.meta.get("features", []))
+        rows.append(row)
+    if not rows:
+        return pd.DataFrame(columns=["Rank", "Submission", "Type", "Mean accuracy"])
+    df = pd.DataFrame(rows).sort_values(["_sort", "Submission"], ascending=[False, True], kind="stable")
+    df = df.drop(columns="_sort").reset_index(drop=True)
+    df.insert(0, "Rank", range(1, len(df) + 1))
+    return df
+
+
+def detail_frame(entry: Entry, suite: str, protocol: str) -> pd.DataFrame:
+    """The per-task table of one submission on one suite and protocol."""
+    res = entry.results.get(suite, {}).get(protocol)
+    if res is None:
+        return pd.DataFrame({"": [f"{entry.name} does not cover {suite} / {protocol}"]})
+    rows = []
+    for task, r in res["tasks"].items():
+        rows.append(
+            {
+                "task": task,
+                "accuracy": round(r["accuracy"], 3),
+                "± std over splits": MISSING
+                if r.get("accuracy_std") is None
+                else round(r["accuracy_std"], 3),
+                "CI95": f"[{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]",
+                "error reduction vs PPL-CLM": _fmt(r["error_reduction_vs_ppl_clm"]),
+                "Kendall τ": _fmt(r.get("kendall_tau")),
+                "true best at predicted rank": r.get("best_model_rank", MISSING),
+                "pairs": r["n_pairs"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- submitting
+def submit_zip(
+    store: ResultsStore,
+    zip_path: str | None,
+    name: str = "",
+    authors: str = "",
+    url: str = "",
+    description: str = "",
+    proxies: str = "",
+    supervised: str | None = None,
+) -> str:
+    """Validate, score and store an uploaded zip; return the stored name. Raises SftcastError.
+
+    Non-empty form fields override the zip's ``submission.yaml``; without one the form's
+    name is required.
+    """
+    import yaml
+
+    if not zip_path:
+        raise SftcastError("no file uploaded; choose a .zip of your submission folder")
+    if name.strip():
+        check_name(name.strip())
+    with tempfile.TemporaryDirectory(prefix="sftcast-upload-") as tmp:
+        folder = extract_zip(zip_path, tmp)
+        doc: dict[str, Any] = {}
+        meta_file = folder / "submission.yaml"
+        if meta_file.is_file():
+            try:
+                loaded = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                raise SftcastError(f"submission.yaml: not valid YAML: {str(exc).splitlines()[0]}") from exc
+            if not isinstance(loaded, dict):
+                raise SftcastError("submission.yaml: expected a mapping of metadata fields")
+            doc.update(loaded)
+        form = {
+            "name": name.strip(),
+            "authors": authors,
+            "url": url.strip(),
+            "description": description,
+            "proxies": proxies,
+        }
+        doc.update({k: v for k, v in form.items() if v})
+        if supervised in ("supervised", "unsupervised"):
+            doc["supervised"] = supervised == "supervised"
+        if "name" not in doc:
+            raise SftcastError("give the submission a name (form field or 'name' in submission.yaml)")
+        meta = SubmissionMeta.from_dict(doc, where="metadata")
+        entry = score_submission(load_submission(folder, meta))
+    store.add(entry)
+    return entry.name
+
+
+# ---------------------------------------------------------------- the app
+ABOUT = """
+## The task
+Given two LLM checkpoints pre-trained with different recipes (objective, data mixture, learning rate,
+domain tagging, length filter), **predict which one will score higher after supervised fine-tuning (SFT)**
+on a task family -- using only signals available before fine-tuning: perplexities and k-shot scores
+("proxies"), plus the pre-training configuration. Task families: closed-book multiple-choice style
+classification (`cms`), retrieval-augmented QA (`rag`) and closed-book QA (`cbqa`).
+
+A predictor outputs, for each pair (a, b), `prob_a_better` = P(a is better than b after SFT).
+
+## Protocols
+- **splits** (the ranking of this table): 20 seeded random 60%/40% splits of the models (seed 0).
+  Supervised methods train on pairs of the 60% and are scored on all pairs of the held-out 40%;
+  unsupervised methods are scored on the same test pairs. Accuracy is the mean over splits.
+- **all-pairs**: every pair of models, for unsupervised methods only (the paper's Table 1).
+
+## Metrics and the tie rule
+Pairwise accuracy: a pair counts 1 when `prob_a_better > 0.5` agrees with the true order, 0 when it
+disagrees, and **½ when the prediction is exactly 0.5 or the two true scores tie**. Also shown: relative
+error-rate reduction against the PPL-CLM proxy, a bootstrap 95% CI, accuracy by quintile of the true
+score gap, Kendall τ and top-k recall of a Borda ranking built from the predictions.
+"Mean accuracy" averages the selected suite × task cells a submission covers; "—" marks a suite it does
+not cover. The CI column averages the cells' interval bounds.
+
+## Load the data
+Build the Hub-ready folder with `sftcast dataset build --out OUT` (or use the published Hub repo), then:
+```python
+from datasets import load_dataset
+models = load_dataset("OUT", "zeng2025_models", split="train")  # one row per model
+pairs = load_dataset("OUT", "zeng2025_pairs", split="train")    # every task, one row per pair
+```
+In Python, `benchmark.load_suite("zeng2025")` gives the same data as a validated `Suite`.
+
+## Submitting
+Run `sftcast submit predict --predictor my_module:MyPredictor --name my-method`, zip the folder it writes
+under `submissions/`, and upload it in the **Submit** tab (or open a pull request adding the folder).
+Uploaded files are treated as data only: nothing in them is imported or executed.
+"""
+
+CITATION = r"""
+```bibtex
+@article{zeng2025pretraining,
+  title   = {Can Pre-training Indicators Reliably Predict Fine-tuning Outcomes of LLMs?},
+  author  = {Zeng, Hansi and Hui, Kai and Zhuang, Honglei and Qin, Zhen and Yue, Zhenrui
+             and Zamani, Hamed and Alon, Dana},
+  journal = {arXiv preprint arXiv:2504.12491},
+  year    = {2025}
+}
+```
+"""
+
+
+def build_app(store: ResultsStore) -> Any:
+    """Build the Blocks app over ``store`` (which should already be seeded)."""
+    from leaderboard.plots import gap_quintile_figure, topk_figure
+
+    entries = store.entries()
+    suites = sorted({s for e in entries for s in e.results})
+    tasks = sorted(
+        {t for e in entries for r in e.results.values() for p in r.values() for t in p["tasks"]},
+        key=_task_key,
+    )
+    names = [e.name for e in entries]
+
+    def table(suites_sel, tasks_sel, kind, search, protocol, extra):
+        return leaderboard_frame(store.entries(), suites_sel, tasks_sel, kind, search, protocol, extra)
+
+    def detail(name, suite, protocol):
+        if not name:
+            return "", None, None, None
+        entry = store.get(name)
+        m = entry.meta
+        md = (
+            f"### {entry.name}\n{m.get('description') or ''}\n\n"
+            f"- **type:** {'supervised' if entry.supervised else 'unsupervised'}\n"
+            f"- **authors:** {', '.join(m.get('authors', [])) or MISSING}\n"
+            f"- **url:** {m.get('url') or MISSING}\n"
+            f"- **proxies / features:** {', '.join(m.get('proxies', []) + m.get('features', [])) or MISSING}"
+            "\n"
+            f"- **suites covered:** {', '.join(sorted(entry.results))}\n- **stored:** {entry.created_at}"
+        )
+        res = entry.results.get(suite, {}).get(protocol)
+        if res is None:
+            return md, detail_frame(entry, suite, protocol), None, None
+        title = f"{name} · {suite} · {protocol}"
+        return (
+            md,
+            detail_frame(entry, suite, protocol),
+            gap_quintile_figure(res, title),
+            topk_figure(res, title),
+        )
+
+    with gr.Blocks(title="sftcast leaderboard", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "# sftcast leaderboard\nWhich pre-training signals predict which checkpoint is better "
+            "after SFT? Predictors ranked by pairwise accuracy on held-out model pairs."
+        )
+        with gr.Tabs() as tabs:
+            with gr.Tab("Leaderboard", id="leaderboard"):
+                with gr.Row():
+                    search = gr.Textbox(
+                        label="Search", placeholder="name, author, proxy…", scale=2, elem_id="search"
+                    )
+                    kind = gr.Radio(
+                        ["all", "supervised", "unsupervised"],
+                        value="all",
+                        label="Type",
+                        elem_id="filter-type",
+                    )
+                    protocol = gr.Radio(list(PROTOCOLS), value="splits", label="Protocol", elem_id="protocol")
+                with gr.Row():
+                    suites_sel = gr.CheckboxGroup(
+                        suites, value=suites, label="Suites", elem_id="filter-suites"
+                    )
+                    tasks_sel = gr.CheckboxGroup(tasks, value=tasks, label="Tasks", elem_id="filter-tasks")
+                    extra = gr.CheckboxGroup(
+                        EXTRA_COLUMNS, value=DEFAULT_EXTRA, label="Columns", elem_id="columns"
+                    )
+                board = gr.Dataframe(
+                    value=leaderboard_frame(entries),
+                    interactive=False,
+                    wrap=True,
+                    elem_id="leaderboard-table",
+                    label="Ranked by mean accuracy",
+                    max_height=700,
+                )
+                gr.Markdown("Click a row to open its detail view.")
+            with gr.Tab("Submission detail", id="detail"):
+                with gr.Row():
+                    d_name = gr.Dropdown(
+                        names, value=names[0] if names else None, label="Submission", elem_id="detail-name"
+                    )
+                    d_suite = gr.Dropdown(suites, value=suites[0] if suites else None, label="Suite")
+                    d_protocol = gr.Dropdown(list(PROTOCOLS), value="splits", label="Protocol")
+                d_md = gr.Markdown()
+                d_table = gr.Dataframe(interactive=False, label="Per task")
+                with gr.Row():
+                    d_gap = gr.Plot(label="Accuracy by gap quintile")
+                    d_topk = gr.Plot(label="Top-k recall")
+            with gr.Tab("Submit", id="submit"):
+                gr.Markdown(
+                    "Upload a **.zip** of a submission folder (`submission.yaml` plus "
+                    "`<suite>.parquet` or `.csv`; see About). Filled fields override the zip's "
+                    "`submission.yaml`. Files are read as data only."
+                )
+                with gr.Row():
+                    up_file = gr.File(label="Submission zip", file_types=[".zip"], elem_id="upload-zip")
+                    with gr.Column():
+                        up_name = gr.Textbox(label="Name (letters, digits, . _ -)", elem_id="upload-name")
+                        up_authors = gr.Textbox(label="Authors (comma-separated)")
+                        up_url = gr.Textbox(label="URL")
+                        up_desc = gr.Textbox(label="Description", lines=2)
+                        up_proxies = gr.Textbox(label="Proxies / features used (comma-separated)")
+                        up_kind = gr.Radio(
+                            ["unsupervised", "supervised"],
+                            value=None,
+                            label="Type (blank: from submission.yaml)",
+                        )
+                up_button = gr.Button(
+                    "Validate, score and submit", variant="primary", elem_id="upload-button"
+                )
+                up_status = gr.Markdown(elem_id="upload-status")
+            with gr.Tab("About", id="about"):
+                gr.Markdown(ABOUT)
+            with gr.Tab("Citation", id="citation"):
+                gr.Markdown("If you use sftcast, please cite the paper it reproduces:" + CITATION)
+
+        filters = [suites_sel, tasks_sel, kind, search, protocol, extra]
+        for control in (suites_sel, tasks_sel, kind, protocol, extra):
+            control.change(table, filters, board, api_name=False, queue=False)
+        search.input(table, filters, board, api_name=False, queue=False)
+        demo.load(table, filters, board, api_name=False, queue=False)
+
+        def api_table(
+            suites_: list[str] | None = None,
+            tasks_: list[str] | None = None,
+            kind_: str = "all",
+            search_: str = "",
+            protocol_: str = "splits",
+        ) -> pd.DataFrame:
+            """The ranked table, for API clients."""
+            return leaderboard_frame(
+                store.entries(), suites_ or None, tasks_ or None, kind_, search_, protocol_
+            )
+
+        gr.api(api_table, api_name="leaderboard")
+
+        detail_inputs = [d_name, d_suite, d_protocol]
+        for control in detail_inputs:
+            control.change(detail, detail_inputs, [d_md, d_table, d_gap, d_topk], api_name=False)
+        demo.load(detail, detail_inputs, [d_md, d_table, d_gap, d_topk], api_name=False)
+
+        def open_detail(evt: gr.SelectData, current: pd.DataFrame):
+            row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+            name = str(current.iloc[row]["Submission"])
+            return gr.update(value=name), gr.Tabs(selected="detail")
+
+        board.select(open_detail, [board], [d_name, tabs], api_name=False)
+
+        def on_submit(zip_file, name, authors, url, desc, proxies, kind_):
+            """Validate, score and store an uploaded zip; returns a status line (starts with ✅ or ❌)."""
+            try:
+                stored = submit_zip(store, zip_file, name, authors, url, desc, proxies, kind_)
+                status = f"✅ **{stored}** was validated, scored and added to the leaderboard."
+            except SftcastError as exc:
+                status = f"❌ **Submission refused:** {exc}"
+            return status, gr.update(choices=store.names())
+
+        up_button.click(
+            on_submit,
+            [up_file, up_name, up_authors, up_url, up_desc, up_proxies, up_kind],
+            [up_status, d_name],
+            api_name="submit",
+            concurrency_limit=4,
+        ).then(table, filters, board, api_name=False, queue=False)
+    return demo
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    db: str | Path = DEFAULT_DB,
+    submissions_dir: str | Path = DEFAULT_SUBMISSIONS,
+    seed: bool = True,
+) -> None:
+    """Open (or create) the store, score any committed submission it lacks, and serve the app."""
+    store = ResultsStore(db)
+    if seed:
+        added = seed_store(store, Path(submissions_dir))
+        if added:
+            print(f"leaderboard: scored {len(added)} committed submission(s) into {store.path}")
+    demo = build_app(store)
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=host, server_port=port, show_error=True, footer_links=["api"]
+    )

@@ -1,0 +1,206 @@
+"""The durable results store: one SQLite file, written only inside transactions.
+
+Why SQLite rather than the Hub template's results-JSON files: a leaderboard Space takes
+uploads from many users at once, and SQLite gives that for free -- WAL mode lets readers
+run while one writer commits, ``BEGIN IMMEDIATE`` serialises writers across threads and
+processes, and a ``UNIQUE`` constraint on the submission name makes a second submission
+with a taken name fail loudly instead of overwriting the first. A whole submission
+(metadata plus the results of every suite and protocol) lands in one transaction or not at
+all. The file is easy to back up or mirror to a Hub dataset repo (``sqlite3 .backup``), and
+``export_json`` writes the Hub-template layout (one results JSON per submission) from it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from benchmark.errors import SftcastError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    meta_json   TEXT NOT NULL,
+    supervised  INTEGER NOT NULL CHECK (supervised IN (0, 1)),
+    source      TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS results (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    suite         TEXT NOT NULL,
+    protocol      TEXT NOT NULL,
+    results_json  TEXT NOT NULL,
+    mean_accuracy REAL NOT NULL,
+    UNIQUE (submission_id, suite, protocol)
+);
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass
+class Entry:
+    """One scored submission: its metadata and ``results[suite][protocol]`` (the scorer's JSON)."""
+
+    name: str
+    meta: dict
+    supervised: bool
+    results: dict[str, dict[str, dict]]
+    sha256: str
+    source: str = "upload"
+    created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+class ResultsStore:
+    """A SQLite results store that is safe for concurrent writers (threads and processes)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._transaction() as con:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    con.execute(statement)
+            con.execute(
+                "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA foreign_keys=ON")
+        con.execute("PRAGMA busy_timeout=60000")
+        return con
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
+        with closing(self._connect()) as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    # ---- writes
+    def add(self, entry: Entry) -> int:
+        """Insert a submission and all its results atomically; a taken name raises SftcastError."""
+        if not entry.results:
+            raise SftcastError(f"submission {entry.name!r} has no results to store")
+        with self._transaction() as con:
+            try:
+                cur = con.execute(
+                    "INSERT INTO submissions (name, meta_json, supervised, source, sha256, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        entry.name,
+                        json.dumps(entry.meta, sort_keys=True),
+                        int(entry.supervised),
+                        entry.source,
+                        entry.sha256,
+                        entry.created_at,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise SftcastError(
+                    f"a submission named {entry.name!r} already exists; choose another name"
+                ) from exc
+            sub_id = int(cur.lastrowid)
+            con.executemany(
+                "INSERT INTO results (submission_id, suite, protocol, results_json, mean_accuracy) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (sub_id, suite, protocol, json.dumps(res), float(res["mean_accuracy"]))
+                    for suite, by_protocol in entry.results.items()
+                    for protocol, res in by_protocol.items()
+                ],
+            )
+        return sub_id
+
+    # ---- reads
+    def names(self) -> list[str]:
+        with closing(self._connect()) as con:
+            return [r[0] for r in con.execute("SELECT name FROM submissions ORDER BY id")]
+
+    def sha256_of(self, name: str) -> str | None:
+        with closing(self._connect()) as con:
+            row = con.execute("SELECT sha256 FROM submissions WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def entries(self) -> list[Entry]:
+        """Every stored submission with its results, oldest first, read in one snapshot."""
+        with closing(self._connect()) as con:
+            con.execute("BEGIN")
+            subs = con.execute(
+                "SELECT id, name, meta_json, supervised, source, sha256, created_at "
+                "FROM submissions ORDER BY id"
+            ).fetchall()
+            rows = con.execute("SELECT submission_id, suite, protocol, results_json FROM results").fetchall()
+            con.execute("COMMIT")
+        results: dict[int, dict[str, dict[str, dict]]] = {}
+        for sub_id, suite, protocol, text in rows:
+            results.setdefault(sub_id, {}).setdefault(suite, {})[protocol] = json.loads(text)
+        return [
+            Entry(name, json.loads(meta), bool(sup), results.get(sub_id, {}), sha, source, created)
+            for sub_id, name, meta, sup, source, sha, created in subs
+        ]
+
+    def get(self, name: str) -> Entry:
+        for entry in self.entries():
+            if entry.name == name:
+                return entry
+        raise SftcastError(f"no submission named {name!r} in {self.path}")
+
+    def check_integrity(self) -> dict[str, int]:
+        """Run SQLite's integrity check and ours; return the row counts. Raises on any problem."""
+        with closing(self._connect()) as con:
+            status = con.execute("PRAGMA integrity_check").fetchone()[0]
+            if status != "ok":
+                raise SftcastError(f"results store {self.path} is corrupt: {status}")
+            orphans = con.execute(
+                "SELECT COUNT(*) FROM results WHERE submission_id NOT IN (SELECT id FROM submissions)"
+            ).fetchone()[0]
+            empty = con.execute(
+                "SELECT COUNT(*) FROM submissions WHERE id NOT IN (SELECT submission_id FROM results)"
+            ).fetchone()[0]
+            if orphans or empty:
+                raise SftcastError(
+                    f"results store {self.path}: {orphans} orphan results, {empty} empty submissions"
+                )
+            n_sub = con.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+            n_res = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        return {"submissions": n_sub, "results": n_res}
+
+    def export_json(self, folder: str | Path) -> list[Path]:
+        """Write the Hub-template layout: ``folder/<name>.json`` with metadata and results."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for e in self.entries():
+            path = folder / f"{e.name}.json"
+            tmp = path.with_suffix(".json.tmp")
+            payload = {
+                "name": e.name,
+                "meta": e.meta,
+                "supervised": e.supervised,
+                "sha256": e.sha256,
+                "source": e.source,
+                "created_at": e.created_at,
+                "results": e.results,
+            }
+            tmp.write_text(json.dumps(payload, indent=1, sort_keys=True))
+            tmp.replace(path)
+            paths.append(path)
+        return paths

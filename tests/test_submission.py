@@ -1,0 +1,225 @@
+"""Submissions: the committed folders score as expected; every bad input gets its own message
+and leaves the store unchanged."""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest_leaderboard import SUBMISSIONS, make_zip, seeded_db, submission_zip
+
+from benchmark import list_predictors
+from benchmark.errors import SftcastError
+from leaderboard import submission as sub_mod
+from leaderboard.app import MISSING, leaderboard_frame, submit_zip
+from leaderboard.store import ResultsStore
+from leaderboard.submission import check_name, extract_zip, load_submission, score_submission
+
+BASE = pd.read_parquet(SUBMISSIONS / "ppl_sc" / "zeng2025.parquet")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ResultsStore:
+    return ResultsStore(seeded_db(tmp_path / "db"))
+
+
+def test_every_builtin_predictor_is_committed_and_seeded(store: ResultsStore) -> None:
+    assert set(list_predictors()) <= {p.name for p in SUBMISSIONS.iterdir() if p.is_dir()}
+    assert set(list_predictors()) <= set(store.names())
+    board = leaderboard_frame(store.entries())
+    rank = dict(zip(board["Submission"], board["Rank"], strict=True))
+    assert rank["ltc_lightgbm"] < rank["ppl_clm"]
+    assert list(board["Rank"]) == list(range(1, len(board) + 1))
+    acc = [float(a) for a in board["Mean accuracy"]]
+    assert acc == sorted(acc, reverse=True)
+
+
+def test_supervised_has_splits_only_unsupervised_has_both(store: ResultsStore) -> None:
+    assert set(store.get("ltc_lightgbm").results["zeng2025"]) == {"splits"}
+    assert set(store.get("ppl_sc").results["zeng2025"]) == {"splits", "all-pairs"}
+
+
+def test_submit_predict_round_trip_csv(tmp_path: Path) -> None:
+    from benchmark.cli import main
+
+    assert (
+        main(
+            [
+                "submit",
+                "predict",
+                "--predictor",
+                "kshot_rag",
+                "--name",
+                "mine",
+                "--out",
+                str(tmp_path),
+                "--format",
+                "csv",
+                "--authors",
+                "A. Person",
+            ]
+        )
+        == 0
+    )
+    entry = score_submission(load_submission(tmp_path / "mine"))
+    committed = score_submission(load_submission(SUBMISSIONS / "kshot_rag"))
+    assert entry.meta["authors"] == ["A. Person"]
+    for protocol in ("splits", "all-pairs"):
+        got = entry.results["zeng2025"][protocol]["mean_accuracy"]
+        assert got == pytest.approx(committed.results["zeng2025"][protocol]["mean_accuracy"], abs=1e-9)
+    db = tmp_path / "r.sqlite"
+    assert main(["submit", "score", str(tmp_path / "mine"), "--db", str(db)]) == 0
+    assert main(["submit", "score", str(tmp_path / "mine"), "--db", str(db)]) == 2  # name taken: refused
+    assert ResultsStore(db).check_integrity() == {"submissions": 1, "results": 2}
+
+
+def _drop(df: pd.DataFrame) -> pd.DataFrame:
+    return df.drop(columns="prob_a_better")
+
+
+def _set(col: str, value: object, row: int = 0):
+    def f(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        df[col] = df[col].astype(object) if isinstance(value, str) else df[col]
+        df.loc[row, col] = value
+        return df
+
+    return f
+
+
+TABLE_CASES = {
+    "missing column": (_drop, r"missing column\(s\) 'prob_a_better'"),
+    "extra column": (lambda df: df.assign(note="x"), r"unexpected column\(s\) 'note'"),
+    "unknown suite in rows": (_set("suite", "other"), r"unknown or other suite\(s\) 'other'"),
+    "unknown task": (_set("task", "summarise"), r"unknown task 'summarise'"),
+    "unknown model": (_set("model_a", "999"), r"unknown model id\(s\) '999'"),
+    "missing pairs": (lambda df: df.iloc[5:], r"expected pair\(s\) are missing"),
+    "duplicated pairs": (lambda df: pd.concat([df, df.iloc[:3]]), r"duplicated pair"),
+    "NaN": (_set("prob_a_better", np.nan), r"NaN"),
+    "inf": (_set("prob_a_better", np.inf), r"infinite"),
+    "above 1": (_set("prob_a_better", 1.5), r"must lie in \[0, 1\]"),
+    "below 0": (_set("prob_a_better", -0.1), r"must lie in \[0, 1\]"),
+    "no all-pairs for unsupervised": (lambda df: df[df["split_seed"] >= 0], r"must also cover the all-pairs"),
+}
+
+
+@pytest.mark.parametrize("case", list(TABLE_CASES))
+def test_bad_predictions_have_distinct_messages(case: str, store: ResultsStore, tmp_path: Path) -> None:
+    mutate, pattern = TABLE_CASES[case]
+    before = store.check_integrity()
+    zip_path = submission_zip(tmp_path / "up.zip", name=f"bad-{len(case)}", table=mutate(BASE.copy()))
+    with pytest.raises(SftcastError, match=pattern):
+        submit_zip(store, str(zip_path))
+    assert store.check_integrity() == before
+
+
+def test_supervised_with_all_pairs_is_refused(store: ResultsStore, tmp_path: Path) -> None:
+    zip_path = submission_zip(tmp_path / "up.zip", name="sneaky")
+    with pytest.raises(SftcastError, match="supervised method cannot be scored on all-pairs"):
+        submit_zip(store, str(zip_path), supervised="supervised")
+
+
+def _zip_with_link(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        info = zipfile.ZipInfo("zeng2025.parquet")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, "/etc/passwd")
+    return path
+
+
+FILE_CASES = {
+    "not a zip": (lambda p: (p.write_bytes(b"hello"), p)[1], {}, r"not a valid zip"),
+    "empty zip": (lambda p: make_zip(p, {}), {}, r"zip is empty"),
+    "zip-slip": (lambda p: make_zip(p, {"../../evil.csv": "x"}), {}, r"zip-slip"),
+    "absolute path": (lambda p: make_zip(p, {"/tmp/evil.csv": "x"}), {}, r"zip-slip"),
+    "symlink": (_zip_with_link, {}, r"symbolic link"),
+    "odd file name": (lambda p: make_zip(p, {"zeng 2025;rm.csv": "x"}), {}, r"odd characters"),
+    "unknown suite file": (
+        lambda p: make_zip(p, {"nosuch.csv": "x"}),
+        {"name": "ok"},
+        r"unknown suite 'nosuch'",
+    ),
+    "unexpected file": (lambda p: make_zip(p, {"model.pkl": "x"}), {"name": "ok"}, r"unexpected file"),
+    "no predictions": (lambda p: make_zip(p, {"submission.yaml": "name: ok\n"}), {}, r"no predictions file"),
+    "bad yaml": (
+        lambda p: make_zip(p, {"submission.yaml": "name: [", "zeng2025.csv": "x"}),
+        {},
+        r"not valid YAML",
+    ),
+    "python tag in yaml": (
+        lambda p: make_zip(p, {"submission.yaml": "name: !!python/object/apply:os.system ['true']\n"}),
+        {},
+        r"not valid YAML",
+    ),
+    "unknown yaml field": (
+        lambda p: make_zip(p, {"submission.yaml": "name: a\nrun: x\n"}),
+        {},
+        r"unknown field",
+    ),
+    "unreadable table": (
+        lambda p: make_zip(p, {"zeng2025.parquet": "not parquet"}),
+        {"name": "ok"},
+        r"cannot read as parquet",
+    ),
+    "name with path separator": (lambda p: submission_zip(p), {"name": "../evil"}, r"path separator"),
+    "name with odd characters": (lambda p: submission_zip(p), {"name": "<script>"}, r"odd characters"),
+    "name taken": (lambda p: submission_zip(p), {"name": "ppl_sc"}, r"already exists"),
+    "bad url": (
+        lambda p: submission_zip(p),
+        {"name": "ok", "url": "javascript:alert(1)"},
+        r"'url' must start",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FILE_CASES))
+def test_bad_uploads_have_distinct_messages(case: str, store: ResultsStore, tmp_path: Path) -> None:
+    build, form, pattern = FILE_CASES[case]
+    before = store.check_integrity()
+    zip_path = build(tmp_path / "up.zip")
+    with pytest.raises(SftcastError, match=pattern):
+        submit_zip(store, str(zip_path), **form)
+    assert store.check_integrity() == before
+
+
+def test_size_limits(store: ResultsStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sub_mod, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(SftcastError, match=r"over the .* MB limit"):
+        submit_zip(store, str(submission_zip(tmp_path / "up.zip", name="big")))
+    monkeypatch.setattr(sub_mod, "MAX_ZIP_BYTES", 100)
+    with pytest.raises(SftcastError, match=r"upload is .* over the .* MB limit"):
+        submit_zip(store, str(submission_zip(tmp_path / "up2.zip", name="big")))
+    assert "big" not in store.names()
+
+
+def test_zip_in_one_folder_and_csv_are_accepted(store: ResultsStore, tmp_path: Path) -> None:
+    zip_path = make_zip(tmp_path / "up.zip", {"zeng2025.csv": BASE.to_csv(index=False)}, folder="my-method")
+    assert submit_zip(store, str(zip_path), name="my-method", authors="Ann, Bo") == "my-method"
+    assert store.get("my-method").meta["authors"] == ["Ann", "Bo"]
+
+
+def test_extract_zip_stays_inside(tmp_path: Path) -> None:
+    zip_path = make_zip(tmp_path / "a.zip", {"submission.yaml": "name: a\n"}, folder="a")
+    out = extract_zip(zip_path, tmp_path / "x")
+    assert out == (tmp_path / "x" / "a").resolve()
+    assert [p.name for p in out.iterdir()] == ["submission.yaml"]
+
+
+@pytest.mark.parametrize("name", ["a/b", "a\\b", "..", "", "x" * 65, "naïve", "a b", "-lead"])
+def test_check_name_refuses(name: str) -> None:
+    with pytest.raises(SftcastError):
+        check_name(name)
+
+
+def test_uncovered_suite_shows_dash(store: ResultsStore) -> None:
+    entries = store.entries()
+    other = [e for e in entries if e.name == "ppl_sc"][0]
+    other.results = {"zeng2025": other.results["zeng2025"], "second": other.results["zeng2025"]}
+    board = leaderboard_frame(entries)
+    row = board.set_index("Submission").loc["ltc_lightgbm"]
+    assert row["second · cms"] == MISSING
+    assert board.set_index("Submission").loc["ppl_sc", "second · cms"] != MISSING
