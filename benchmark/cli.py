@@ -19,6 +19,7 @@ from benchmark.errors import SftcastError
 # import heavy libraries (torch, gradio, lightgbm) inside their command functions only.
 COMMAND_MODULES = (
     "benchmark.cli_core",
+    "benchmark.cli_leaderboard",
     "benchmark.cli_train",
 )
 
