@@ -1,0 +1,1 @@
+"""The sftcast leaderboard: submissions, a durable results store and a Gradio app."""
