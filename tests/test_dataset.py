@@ -1,0 +1,63 @@
+"""The Hub-ready folder: built, loaded offline with datasets.load_dataset, pushed as a dry run."""
+
+import pytest
+import yaml
+
+from benchmark.dataset import build_dataset, load, push_dataset
+from benchmark.errors import SftcastError
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return build_dataset(tmp_path_factory.mktemp("ds"), ["zeng2025"])
+
+
+def test_card_front_matter_declares_configs(built):
+    text = (built / "README.md").read_text()
+    front = yaml.safe_load(text.split("---\n")[1])
+    names = [c["config_name"] for c in front["configs"]]
+    assert names == ["zeng2025_models", "zeng2025_pairs"]
+    for section in (
+        "Dataset description",
+        "Uses",
+        "Dataset structure",
+        "Dataset creation",
+        "limitations",
+        "Citation",
+    ):
+        assert section in text
+    assert "| `zeng2025_pairs` | 3675 |" in text and "@article{zeng2025" in text
+
+
+def test_load_dataset_on_the_folder(built):
+    pairs = load(built, "zeng2025_pairs")
+    assert pairs.num_rows == 3675
+    assert {"model_a", "model_b", "task", "score_a", "score_b", "delta", "label", "tie"} <= set(
+        pairs.column_names
+    )
+    cms = pairs.filter(lambda r: r["task"] == "cms")
+    assert cms.num_rows == 1225
+    models = load(built, "zeng2025_models")
+    assert models.num_rows == 50 and "ppl_sc" in models.column_names
+
+
+def test_plain_load_dataset_call(built):
+    from datasets import load_dataset
+
+    assert load_dataset(str(built), "zeng2025_pairs", split="train").num_rows == 3675
+
+
+def test_push_dry_run_lists_files_and_refuses_bad_input(built, tmp_path):
+    files = push_dataset(built, "org/sftcast", dry_run=True)
+    assert files == ["README.md", "data/zeng2025/models.parquet", "data/zeng2025/pairs.parquet"]
+    with pytest.raises(SftcastError, match="org/name"):
+        push_dataset(built, "sftcast", dry_run=True)
+    with pytest.raises(SftcastError, match="not a built dataset folder"):
+        push_dataset(tmp_path, "org/sftcast", dry_run=True)
+
+
+def test_push_without_token_is_a_clear_error(built, monkeypatch, tmp_path):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    with pytest.raises(SftcastError, match="no Hugging Face token"):
+        push_dataset(built, "org/sftcast")
