@@ -59,8 +59,8 @@ def render_commoncrawl(world: World, pick: prose.Picker, rng: random.Random) -> 
     lines = [rng.choice(_NAV) for _ in range(rng.randint(0, 3))]
     for _ in range(max(1, int(rng.expovariate(1 / 3)))):
         block = [prose.filler_sentence(rng) for _ in range(rng.randint(0, 4))]
-        if rng.random() < 0.75:
-            block += _fact_block(world, pick, rng, k_max=4)
+        if rng.random() < 0.5:  # sparser than c4 and wikipedia: web text is mostly noise
+            block += _fact_block(world, pick, rng, k_max=3)
         rng.shuffle(block)
         if rng.random() < 0.5:
             block.insert(rng.randint(0, len(block)), _noise(rng))
