@@ -112,6 +112,7 @@ PRESETS.register("small", Preset(
         "mixed_precision": "bf16",  # native on H100/A100
         "state_every": 500,  # resume points every few minutes
         "log_every": 10,  # a .item() per step would stall the GPU
+        "num_workers": 4,  # build batches in background processes while the GPU computes
     },
 ))
 
@@ -133,6 +134,7 @@ PRESETS.register("paper1b", Preset(
         "mixed_precision": "bf16",
         "state_every": 250,
         "log_every": 10,
+        "num_workers": 4,
     },
 ))
 
@@ -260,6 +262,7 @@ def pretrain_variant(
     import time
 
     from benchmark.corpus import build_corpus
+    from benchmark.tokenizer import token_counter
     from benchmark.train import TrainConfig, train
     from benchmark.world import World
 
@@ -275,7 +278,7 @@ def pretrain_variant(
         domain_tagging=v.domain_tagging,
         length_filter=v.length_filter,
         seed=seed,
-        count_tokens=lambda s: len(tok(s, add_special_tokens=False)["input_ids"]),
+        count_tokens=token_counter(tok),
     )
     docs = tok(texts, add_special_tokens=False)["input_ids"]
     prep_s = time.perf_counter() - t0

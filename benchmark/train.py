@@ -62,6 +62,7 @@ class TrainConfig:
     mixed_precision: str = "no"  # "no" (fp32) on CPU, where bf16 autocast is 25x slower; "bf16" on GPU
     num_threads: int = 0  # torch CPU threads; 0 keeps torch's default; 1 per lane for the tiny suite
     compile: bool = False  # torch.compile: +15% on CPU after a ~36 s first step
+    num_workers: int = 0  # DataLoader workers; 0 on CPU lanes, a few on GPUs to overlap batch building
     checkpoint_fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)  # save_pretrained at these
     state_every: int = 0  # also save the resume state every N steps (0: only at checkpoints)
     log_every: int = 1  # loss.jsonl cadence; each log costs a device sync
@@ -292,7 +293,13 @@ def train(
     dataset = ObjectiveDataset(
         stream, get_objective(cfg.objective), special, cfg.seq_len, cfg.max_steps * per_step, cfg.seed
     )
-    loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.batch_size, shuffle=False)
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        batch_size=cfg.batch_size,
+        shuffle=False,
+        num_workers=cfg.num_workers,
+        pin_memory=accelerator.device.type == "cuda",
+    )
 
     # -- model and optimizer
     model = build_model(model_config, cfg.seed)
@@ -426,7 +433,8 @@ def loss_stats(path: str | Path) -> dict[str, float | None]:
 
 
 def _check_same(saved: dict[str, Any], now: dict[str, Any]) -> None:
-    ignore = {"num_threads", "log_every", "compile"}  # may change between sessions without effect
+    # may change between sessions without changing the result
+    ignore = {"num_threads", "log_every", "compile", "num_workers"}
     for section in ("train_config", "model_config"):
         a, b = saved[section], json.loads(json.dumps(now[section]))
         diff = sorted(k for k in set(a) | set(b) if k not in ignore and a.get(k) != b.get(k))

@@ -188,3 +188,43 @@ def test_tiny_preset_has_about_a_million_parameters() -> None:
     with torch.device("meta"):
         model = LlamaForCausalLM(get_preset("tiny").llama_config(1024))
     assert 0.9e6 < model.num_parameters() < 1.1e6
+
+
+def test_cli_plan_slurm_and_errors(capsys, tmp_path: Path) -> None:
+    from benchmark.cli import main
+
+    assert main(["suite", "plan", "--suite", "tiny"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 51 and lines[17].split()[:3] == ["17", "SC+CLM", "DC-0"]
+    script = tmp_path / "array.sbatch"
+    assert main(["suite", "slurm", "--suite", "paper1b", "--out", str(script)]) == 0
+    text = script.read_text()
+    assert "#SBATCH --array=1-50" in text
+    assert "-m benchmark.cli pretrain --suite paper1b --variant $SLURM_ARRAY_TASK_ID" in text
+    assert main(["pretrain", "--suite", "tiny", "--variant", "0"]) == 2
+    assert "variant 0 is out of range" in capsys.readouterr().err
+    assert main(["suite", "plan", "--suite", "huge"]) == 2
+    assert main(["pretrain", "--suite", "micro", "--variant", "1", "--set", "steps=3"]) == 2
+    assert "unknown training option 'steps'" in capsys.readouterr().err
+
+
+def test_cli_pretrain_micro_variant_end_to_end(capsys, tmp_path: Path) -> None:
+    """world -> corpus (DC-5, tagged) -> shared tokenizer -> UL2R+CLM -> loop, and resume."""
+    from benchmark.cli import main
+
+    args = ["pretrain", "--suite", "micro", "--variant", "33", "--out", str(tmp_path), "--no-progress"]
+    args += ["--n-tokens", "8000", "--set", "max_steps=8"]
+    assert main([*args, "--max-steps-this-session", "3"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["finished"] is False
+    assert main(args) == 0
+    run = tmp_path / "micro" / "seed0" / "v33"
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["finished"] and summary["resumed_from_step"] == 3
+    assert (
+        summary["variant"]["objective"] == "UL2R+CLM" and summary["train_config"]["learning_rate"] == 5e-3
+    )
+    assert (
+        summary["corpus"]["n_tokens"] > 0
+        and (tmp_path / "micro" / "seed0" / "tokenizer" / "tokenizer.json").exists()
+    )
+    assert (run / "checkpoint-8" / "tokenizer.json").exists()
