@@ -314,6 +314,8 @@ def build_app(store: ResultsStore) -> Any:
         key=_task_key,
     )
     names = [e.name for e in entries]
+    initial = leaderboard_frame(entries)
+    top = str(initial["Submission"].iloc[0]) if len(initial) else None
 
     def table(suites_sel, tasks_sel, kind, search, protocol, extra):
         return leaderboard_frame(store.entries(), suites_sel, tasks_sel, kind, search, protocol, extra)
@@ -370,7 +372,7 @@ def build_app(store: ResultsStore) -> Any:
                         EXTRA_COLUMNS, value=DEFAULT_EXTRA, label="Columns", elem_id="columns"
                     )
                 board = gr.Dataframe(
-                    value=leaderboard_frame(entries),
+                    value=initial,
                     interactive=False,
                     wrap=True,
                     elem_id="leaderboard-table",
@@ -380,9 +382,7 @@ def build_app(store: ResultsStore) -> Any:
                 gr.Markdown("Click a row to open its detail view.")
             with gr.Tab("Submission detail", id="detail"):
                 with gr.Row():
-                    d_name = gr.Dropdown(
-                        names, value=names[0] if names else None, label="Submission", elem_id="detail-name"
-                    )
+                    d_name = gr.Dropdown(names, value=top, label="Submission", elem_id="detail-name")
                     d_suite = gr.Dropdown(suites, value=suites[0] if suites else None, label="Suite")
                     d_protocol = gr.Dropdown(list(PROTOCOLS), value="splits", label="Protocol")
                 d_md = gr.Markdown()
@@ -421,7 +421,7 @@ def build_app(store: ResultsStore) -> Any:
         filters = [suites_sel, tasks_sel, kind, search, protocol, extra]
         for control in (suites_sel, tasks_sel, kind, protocol, extra):
             control.change(table, filters, board, api_name=False, queue=False)
-        search.input(table, filters, board, api_name=False, queue=False)
+        search.change(table, filters, board, api_name=False, queue=False)
         demo.load(table, filters, board, api_name=False, queue=False)
 
         def api_table(
@@ -430,11 +430,11 @@ def build_app(store: ResultsStore) -> Any:
             kind_: str = "all",
             search_: str = "",
             protocol_: str = "splits",
-        ) -> pd.DataFrame:
-            """The ranked table, for API clients."""
-            return leaderboard_frame(
-                store.entries(), suites_ or None, tasks_ or None, kind_, search_, protocol_
-            )
+        ) -> list[dict]:
+            """The ranked table as a list of row records (column -> value), for API clients."""
+            entries = store.entries()
+            frame = leaderboard_frame(entries, suites_ or None, tasks_ or None, kind_, search_, protocol_)
+            return frame.to_dict(orient="records")
 
         gr.api(api_table, api_name="leaderboard")
 
@@ -451,12 +451,14 @@ def build_app(store: ResultsStore) -> Any:
         board.select(open_detail, [board], [d_name, tabs], api_name=False)
 
         def on_submit(zip_file, name, authors, url, desc, proxies, kind_):
-            """Validate, score and store an uploaded zip; returns a status line (starts with ✅ or ❌)."""
+            """Validate, score and store an uploaded zip; return "Submission accepted/refused: ..."."""
             try:
                 stored = submit_zip(store, zip_file, name, authors, url, desc, proxies, kind_)
-                status = f"✅ **{stored}** was validated, scored and added to the leaderboard."
+                status = (
+                    f"**Submission accepted:** `{stored}` was validated, scored and added to the leaderboard."
+                )
             except SftcastError as exc:
-                status = f"❌ **Submission refused:** {exc}"
+                status = f"**Submission refused:** {exc}"
             return status, gr.update(choices=store.names())
 
         up_button.click(

@@ -211,7 +211,7 @@ def score_submission(sub: Submission, source: str = "upload") -> Entry:
     Returns a store ``Entry`` with ``results[suite][protocol]`` = the scorer's results JSON.
     """
     from benchmark import load_suite
-    from benchmark.scoring import score_predictions, validate_predictions
+    from benchmark.scoring import score_predictions
 
     results: dict[str, dict[str, dict]] = {}
     for suite_name, path in sub.files.items():
@@ -245,8 +245,10 @@ def score_submission(sub: Submission, source: str = "upload") -> Entry:
             if not len(part):
                 continue
             try:
-                clean = validate_predictions(part.reset_index(drop=True), suite, protocol, seed=OFFICIAL_SEED)
-                results[suite_name][protocol] = score_predictions(clean, suite, protocol, seed=OFFICIAL_SEED)
+                # score_predictions validates first (columns, ids, pairs, NaN/inf, range)
+                results[suite_name][protocol] = score_predictions(
+                    part.reset_index(drop=True), suite, protocol, seed=OFFICIAL_SEED
+                )
             except SftcastError as exc:
                 raise SftcastError(f"{where} ({protocol}): {exc}") from exc
     return Entry(

@@ -1,0 +1,183 @@
+"""The leaderboard in a real headless Chromium: ranking, filters, detail view, uploads.
+
+Screenshots land in ``artifacts/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest_leaderboard import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO,
+    SUBMISSIONS,
+    seeded_db,
+    served_app,
+    submission_zip,
+)
+
+from leaderboard.store import ResultsStore
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+ARTIFACTS = REPO / "artifacts"
+
+READ_TABLE = """() => {
+  const root = document.querySelector('#leaderboard-table');
+  const head = Array.from(root.querySelectorAll('thead th')).map(th => th.innerText.trim());
+  const rows = Array.from(root.querySelectorAll('.virtual-row')).map(
+    r => Array.from(r.querySelectorAll('[role=gridcell]')).map(td => td.innerText.trim()));
+  return {head, rows};
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    db = seeded_db(tmp_path_factory.mktemp("browser"))
+    with served_app(db) as url:
+        yield url, db
+
+
+@pytest.fixture(scope="module")
+def page(server: tuple[str, Path]):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            tempfile.mkdtemp(prefix="sftcast-chromium-"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        pg = context.new_page()
+        pg.set_default_timeout(20_000)
+        yield pg
+        context.close()
+
+
+def read_table(page) -> pd.DataFrame:
+    data = page.evaluate(READ_TABLE)
+    return pd.DataFrame(data["rows"], columns=data["head"])
+
+
+def wait_table(page, predicate, timeout: float = 15) -> pd.DataFrame:
+    """Poll the rendered table until ``predicate(frame)`` holds; return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        df = read_table(page)
+        if len(df) and predicate(df):
+            return df
+        if time.monotonic() > deadline:
+            raise AssertionError(f"table never matched; last seen:\n{df}")
+        time.sleep(0.2)
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def test_page_loads_ranked_by_score(page, server) -> None:
+    url, db = server
+    page.goto(url)
+    page.wait_for_selector("#leaderboard-table .virtual-row")
+    n = len(ResultsStore(db).names())
+    df = wait_table(page, lambda d: len(d) == n)
+    acc = df["Mean accuracy"].astype(float).tolist()
+    assert acc == sorted(acc, reverse=True)
+    assert df["Rank"].tolist() == [str(k) for k in range(1, n + 1)]
+    order = df["Submission"].tolist()
+    assert order.index("ltc_lightgbm") < order.index("ppl_clm")
+    assert {"CI95", "Error reduction vs PPL-CLM", "zeng2025 · cms"} <= set(df.columns)
+    page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
+
+
+def test_filters_search_and_columns(page, server) -> None:
+    kind, tasks, columns = (
+        page.locator("#filter-type"),
+        page.locator("#filter-tasks"),
+        page.locator("#columns"),
+    )
+    kind.get_by_label("supervised", exact=True).check()
+    df = wait_table(page, lambda d: set(d["Type"]) == {"supervised"})
+    assert sorted(df["Submission"]) == ["ltc_lightgbm", "ltc_logreg", "ltc_mlp"]
+    kind.get_by_label("all", exact=True).check()
+    search = page.locator("#search textarea, #search input").first
+    search.fill("lightgbm")
+    df = wait_table(page, lambda d: len(d) == 1)
+    assert df["Submission"].tolist() == ["ltc_lightgbm"]
+    search.fill("")
+    tasks.get_by_label("cbqa", exact=True).uncheck()
+    wait_table(page, lambda d: "zeng2025 · cbqa" not in d.columns and len(d) > 3)
+    columns.get_by_label("Kendall τ", exact=True).check()
+    wait_table(page, lambda d: "Kendall τ" in d.columns)
+    tasks.get_by_label("cbqa", exact=True).check()
+    columns.get_by_label("Kendall τ", exact=True).uncheck()
+    wait_table(page, lambda d: "zeng2025 · cbqa" in d.columns and "Kendall τ" not in d.columns)
+
+
+def test_row_click_opens_detail(page, server) -> None:
+    page.locator("#leaderboard-table .virtual-row").filter(has_text="ltc_lightgbm").locator(
+        "[role=gridcell]"
+    ).nth(1).click()
+    page.locator("h3", has_text="ltc_lightgbm").wait_for()
+    assert page.get_by_text("true best at predicted rank").is_visible()
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot, .matplotlib img, img').length >= 2")
+    time.sleep(0.5)
+    page.screenshot(path=str(ARTIFACTS / "detail.png"), full_page=True)
+    open_tab(page, "Leaderboard")
+
+
+def _upload(page, zip_path: Path, name: str) -> str:
+    open_tab(page, "Submit")
+    page.locator("#upload-zip input[type=file]").set_input_files(str(zip_path))
+    page.wait_for_selector("#upload-zip >> text=.zip")
+    page.locator("#upload-name textarea, #upload-name input").first.fill(name)
+    page.locator("#upload-button").click()
+    status = page.locator("#upload-status")
+    page.wait_for_function(
+        "() => /Submission (accepted|refused)/.test(document.querySelector('#upload-status').innerText)",
+        timeout=30_000,
+    )
+    return status.inner_text()
+
+
+def test_malformed_upload_shows_error_and_adds_nothing(page, server, tmp_path: Path) -> None:
+    _, db = server
+    store = ResultsStore(db)
+    before = store.check_integrity()
+    table = pd.read_parquet(SUBMISSIONS / "ppl_sc" / "zeng2025.parquet").drop(columns="prob_a_better")
+    text = _upload(page, submission_zip(tmp_path / "bad.zip", table=table), "broken-method")
+    assert "Submission refused" in text and "missing column(s) 'prob_a_better'" in text
+    page.screenshot(path=str(ARTIFACTS / "submit_error.png"), full_page=True)
+    assert store.check_integrity() == before
+    assert "broken-method" not in store.names()
+    open_tab(page, "Leaderboard")
+    df = wait_table(page, lambda d: True)
+    assert "broken-method" not in set(df["Submission"]) and len(df) == before["submissions"]
+
+
+def test_valid_upload_adds_a_row(page, server, tmp_path: Path) -> None:
+    _, db = server
+    store = ResultsStore(db)
+    before = store.check_integrity()
+    page.reload()
+    text = _upload(page, submission_zip(tmp_path / "good.zip", base="sc_plus_rag"), "my-new-method")
+    assert "Submission accepted" in text and "my-new-method" in text
+    assert store.check_integrity()["submissions"] == before["submissions"] + 1
+    open_tab(page, "Leaderboard")
+    df = wait_table(page, lambda d: "my-new-method" in set(d["Submission"]))
+    row = df.set_index("Submission").loc["my-new-method"]
+    assert row["Mean accuracy"] == df.set_index("Submission").loc["sc_plus_rag", "Mean accuracy"]
+    acc = df["Mean accuracy"].astype(float).tolist()
+    assert acc == sorted(acc, reverse=True)
+    page.screenshot(path=str(ARTIFACTS / "after_upload.png"), full_page=True)
