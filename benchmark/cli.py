@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "benchmark.cli_core",
     "benchmark.cli_leaderboard",
     "benchmark.cli_train",
+    "benchmark.cli_sft",
 )
 
 

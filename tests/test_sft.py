@@ -1,0 +1,128 @@
+"""SFT on the micro preset: response-only loss, the schedule, scoring, improvement over the base
+model on every family, the no-pre-training baseline, seeds, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from benchmark.errors import SftcastError
+from benchmark.sft import (
+    SFTRecipe,
+    _choice_logliks,
+    encode,
+    evaluate,
+    get_recipe,
+    harness_available,
+    load_model,
+    lr_at,
+    run_sft,
+)
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory) -> tuple[Path, Path]:
+    """A micro pre-trained checkpoint (world corpus, BPE, 40 CLM steps) and the micro tasks."""
+    from benchmark.corpus import build_corpus
+    from benchmark.presets import get_preset
+    from benchmark.tasks import build_tasks, export_tasks
+    from benchmark.tokenizer import train_tokenizer
+    from benchmark.train import TrainConfig, train
+    from benchmark.world import World
+
+    root = tmp_path_factory.mktemp("sft")
+    world = World.generate("micro", seed=0)
+    texts = build_corpus(world, "DC-0", n_tokens=40_000, seed=0)
+    tok = train_tokenizer(texts, vocab_size=384)
+    preset = get_preset("micro")
+    cfg = TrainConfig(**preset.train).replace(num_threads=1, learning_rate=1e-2)
+    ids = tok(texts, add_special_tokens=False)["input_ids"]
+    train(ids, tok, preset.llama_config(len(tok)), cfg, root / "pre", resume=False, progress_bar=False)
+    return root / "pre" / "checkpoint-40", export_tasks(build_tasks(world), root / "tasks")
+
+
+def test_loss_is_on_the_response_only(setup) -> None:
+    _, tok = load_model(setup[0])
+    ids, start = encode(tok, "Question: Who?\nAnswer:", "Ada", max_len=64)
+    assert tok.decode(ids[start:]) == " Ada" + tok.eos_token
+    assert tok.decode(ids[:start]) == "Question: Who?\nAnswer:"
+    long_ids, long_start = encode(tok, "word " * 100 + "Answer:", "Ada", max_len=16)
+    assert len(long_ids) == 16 and tok.decode(long_ids[long_start:]) == " Ada" + tok.eos_token
+
+
+def test_schedule_warms_up_and_decays_to_zero() -> None:
+    recipe = SFTRecipe(steps=100, batch_size=4, learning_rate=1.0, warmup_frac=0.1)
+    lrs = [lr_at(s, recipe) for s in range(100)]
+    assert lrs[0] == pytest.approx(0.1) and max(lrs) == pytest.approx(1.0)
+    assert lrs[-1] == 0.0 and all(a >= b for a, b in zip(lrs[10:], lrs[11:], strict=False))
+    assert get_recipe("tiny", "rag", steps=7).steps == 7
+    with pytest.raises(SftcastError, match="unknown SFT option"):
+        get_recipe("tiny", "rag", step=7)
+
+
+def test_shared_prefix_logliks_equal_full_forward_passes(setup) -> None:
+    model, tok = load_model(setup[0])
+    prompt = tok("Question: Where was Ada born?\nAnswer:", add_special_tokens=False)["input_ids"]
+    choices = [tok(" " + c, add_special_tokens=False)["input_ids"] for c in ("Paris", "New York City", "x")]
+    with torch.no_grad():
+        fast = _choice_logliks(model, prompt, choices)
+        for choice, value in zip(choices, fast, strict=True):
+            logp = torch.log_softmax(model(input_ids=torch.tensor([prompt + choice])).logits[0], -1)
+            slow = sum(float(logp[len(prompt) - 1 + j, t]) for j, t in enumerate(choice))
+            assert value == pytest.approx(slow, abs=1e-3)
+
+
+@pytest.mark.parametrize("family", ["cms", "rag", "cbqa"])
+def test_sft_improves_on_the_base_model(setup, family: str) -> None:
+    model_path, data = setup
+    result = run_sft(model_path, family, data, preset="micro", eval_base=True, evaluator="direct")
+    base = result["base"]
+    assert result["gold_loglik"] > base["gold_loglik"] + 1.0
+    assert result["acc"] > base["acc"]
+    assert result["per_seed"][0]["final_loss"] < result["per_seed"][0]["first_loss"]
+    assert set(result["per_dataset"]) == set(base["per_dataset"])
+    assert result["score"] == result[result["paper_metric"]]
+    assert (result["em"] is None) == (family == "cms")
+
+
+def test_no_pretraining_baseline_and_seeds(setup, tmp_path: Path) -> None:
+    model_path, data = setup
+    out = tmp_path / "cbqa-scratch.json"
+    kwargs = {"preset": "micro", "init": "scratch", "evaluator": "direct", "steps": 4}
+    result = run_sft(model_path, "cbqa", data, sft_seeds=2, out=out, **kwargs)
+    assert result["init"] == "scratch" and result["seeds"] == [0, 1] and len(result["per_seed"]) == 2
+    mean = sum(r["gold_loglik"] for r in result["per_seed"]) / 2
+    assert result["gold_loglik"] == pytest.approx(mean) and result["seed_std"]["gold_loglik"] > 0
+    assert json.loads(out.read_text())["recipe"]["steps"] == 4
+    again = run_sft(model_path, "cbqa", data, sft_seeds=1, **kwargs)
+    assert again["per_seed"][0]["gold_loglik"] == result["per_seed"][0]["gold_loglik"]  # seeded
+    for family in ("cms", "rag"):
+        assert run_sft(model_path, family, data, **kwargs)["acc"] is not None
+
+
+@pytest.mark.skipif(not harness_available(), reason="benchmark.harness is not installed")
+def test_harness_and_direct_evaluation_agree(setup) -> None:
+    model, tok = load_model(setup[0])
+    direct = evaluate(model, tok, "cbqa", setup[1], evaluator="direct", limit=20)
+    harness = evaluate(model, tok, "cbqa", setup[1], evaluator="harness", limit=20)
+    assert harness["acc"] == pytest.approx(direct["acc"])
+    assert harness["gold_loglik"] == pytest.approx(direct["gold_loglik"], abs=1e-2)
+
+
+def test_cli_sft_and_tasks_export(setup, tmp_path: Path, capsys) -> None:
+    from benchmark.cli import main
+
+    model_path, data = setup
+    assert main(["tasks", "export", "--suite", "micro", "--dir", str(tmp_path / "t")]) == 0
+    assert (tmp_path / "t" / "rag" / "hotpot_qa" / "test.jsonl").exists()
+    capsys.readouterr()
+    argv = ["sft", "--suite", "micro", "--model", str(model_path), "--data", str(data), "--task", "cms"]
+    assert main([*argv, "--evaluator", "direct", "--set", "steps=2"]) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["family"] == "cms" and line["paper_metric"] == "acc"
+    assert main(["sft", "--suite", "micro", "--task", "cms"]) == 2  # neither --variant nor --model
