@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "benchmark.cli_leaderboard",
     "benchmark.cli_train",
     "benchmark.cli_sft",
+    "benchmark.cli_harness",
 )
 
 

@@ -1,0 +1,277 @@
+"""The lm-eval proxy harness on a micro model the tests build and save themselves (offline)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("lm_eval")
+torch.set_num_threads(1)
+
+from benchmark.errors import SftcastError  # noqa: E402
+from benchmark.harness import (  # noqa: E402
+    PROXIES,
+    compute_proxies,
+    evaluate_family,
+    free_signals,
+    lm_eval_command,
+    prepare_heldout,
+    proxies_from_results,
+    render_tasks,
+)
+from benchmark.harness.utils import (  # noqa: E402
+    normalize_answer,
+    process_choices,
+    process_generation,
+    span_corruption_request,
+    text_windows,
+)
+
+COLOURS = ["red", "blue", "green", "white"]
+
+
+def _records(family: str, subset: str, split: str, n: int) -> list[dict]:
+    rng = np.random.default_rng(zlib.crc32(f"{family}/{subset}/{split}".encode()))
+    out = []
+    for i in range(n):
+        colour = COLOURS[int(rng.integers(4))]
+        if family == "cms":
+            choices, gold = ["yes", "no"], int(rng.integers(2))
+            prompt = f"Is the cup {colour}?"
+        else:
+            choices, gold = COLOURS, COLOURS.index(colour)
+            passage = f"Passage: the cup is {colour}.\n" if family == "rag" else ""
+            prompt = f"{passage}Question: what colour is the cup?\nAnswer:"
+        out.append({"id": f"{family}/{subset}/{split}/{i}", "family": family, "subset": subset,
+                    "prompt": prompt, "choices": choices, "gold": gold, "answer": choices[gold]})  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A data folder (held-out world text + tiny task files) and a random micro Llama with its BPE."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from benchmark.tokenizer import train_tokenizer
+
+    root = tmp_path_factory.mktemp("harness")
+    data = root / "data"
+    prepare_heldout(data, "micro", seed=0, n_words=1200)
+    for family, subsets in {"cms": ["boolq", "piqa"], "rag": ["nq_open"], "cbqa": ["trivia_qa"]}.items():
+        for subset in subsets:
+            for split, n in {"train": 8, "dev": 4, "test": 4}.items():
+                path = data / family / subset / f"{split}.jsonl"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("".join(json.dumps(r) + "\n" for r in _records(family, subset, split, n)))
+    texts = [json.loads(line)["text"] for line in (data / "heldout_text.jsonl").read_text().splitlines()]
+    tok = train_tokenizer(texts * 3, vocab_size=400)
+    config = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        tie_word_embeddings=True,
+    )
+    torch.manual_seed(0)
+    model = root / "model"
+    LlamaForCausalLM(config).save_pretrained(model)
+    tok.save_pretrained(model)
+    return {"root": root, "data": data, "model": model}
+
+
+@pytest.fixture(scope="module")
+def library(setup: dict[str, Path]) -> dict:
+    return compute_proxies(str(setup["model"]), setup["data"], batch_size=4)
+
+
+# ---------------------------------------------------------------------------------------------
+# PPL-SC request construction
+
+
+def test_span_corruption_request_hand_cases() -> None:
+    # 8 pieces at density 0.25, mean span 2: T5 arithmetic gives 2 noise pieces in 1 span; with this
+    # seed the span is " g h", so the context keeps "a".."f", its sentinel and the first target sentinel.
+    pieces = ["a", " b", " c", " d", " e", " f", " g", " h"]
+    assert span_corruption_request(pieces, np.random.default_rng(0), 0.25, 2.0) == (
+        "a b c d e f<extra_id_0><extra_id_0>",
+        " g h</s>",
+    )
+    # 40 words at (0.15, 3): 6 noise words in 2 spans (w33-w37 and w39).
+    words = text_windows(" ".join(f"w{i}" for i in range(40)), 48)[0]
+    context, continuation = span_corruption_request(words, np.random.default_rng([1234, 0, 0]))
+    kept = " ".join(f"w{i}" for i in range(33))
+    assert context == f"{kept}<extra_id_0> w38<extra_id_1><extra_id_0>"
+    assert continuation == " w33 w34 w35 w36 w37<extra_id_1> w39</s>"
+    assert span_corruption_request(["solo"], np.random.default_rng(0)) is None
+
+
+def test_span_corruption_request_reassembles_the_text() -> None:
+    text = "The cork ball floats.\nAda works at Flarnbaia Systems, near the old bridge. " * 6
+    for j, pieces in enumerate(text_windows(text, 20)):
+        context, continuation = span_corruption_request(pieces, np.random.default_rng([7, 0, j]))
+        inputs = context.split("<extra_id_")
+        targets = continuation.removesuffix("</s>").split("<extra_id_")
+        spans = [targets[0]] + [t.split(">", 1)[1] for t in targets[1:]]  # the first sentinel is in context
+        rebuilt = inputs[0] + "".join(spans[k] + inputs[k + 1].split(">", 1)[1] for k in range(len(spans)))
+        assert rebuilt == "".join(pieces)
+        assert 0 < len(continuation) < len(context)
+
+
+def test_ppl_sc_requests_are_what_lm_eval_sends(setup: dict[str, Path]) -> None:
+    from lm_eval.tasks import TaskManager
+    from transformers import AutoTokenizer
+
+    tasks_dir = render_tasks(setup["data"], setup["root"] / "sc_tasks", proxies=["ppl_sc"])
+    manager = TaskManager(include_path=str(tasks_dir), include_defaults=False,
+                          metadata={"pretrained": str(setup["model"])})  # fmt: skip
+    task = manager.load(["ppl_sc"])["tasks"]["ppl_sc"]
+    task.build_all_requests(limit=3)
+    text = json.loads((setup["data"] / "heldout_text.jsonl").read_text().splitlines()[0])["text"]
+    pieces = text_windows(text, 48)[0]
+    expected = span_corruption_request(pieces, np.random.default_rng([1234, 0, 0]))
+    assert task.instances[0].args == expected
+    tok = AutoTokenizer.from_pretrained(setup["model"])
+    doc = task.instances[0].doc
+    assert doc["n_tokens"] == len(tok.encode("".join(expected))) - len(tok.encode(expected[0]))
+    assert doc["n_tokens"] == len(tok.encode(expected[1]))  # the context ends on a special token
+
+
+# ---------------------------------------------------------------------------------------------
+# hooks and rendering
+
+
+def test_scoring_hooks() -> None:
+    doc = {"gold": 1, "answer": "New York", "choices": ["Paris", "New York"]}
+    assert process_choices(doc, [(-3.0, False), (-1.0, True)]) == {"acc": 1.0, "gold_loglik": -1.0}
+    assert process_generation(doc, [" new york.\nQuestion: next"]) == {"exact_match": 1.0}
+    assert process_generation(doc, [" New"]) == {"exact_match": 0.0}
+    assert normalize_answer("  The  Cup!") == "the cup"
+
+
+def test_render_tasks_writes_an_include_path(setup: dict[str, Path], tmp_path: Path) -> None:
+    out = render_tasks(setup["data"], tmp_path / "tasks", split="test")
+    names = sorted(p.stem for p in out.glob("*.yaml"))
+    assert names == sorted(
+        [
+            "ppl_clm",
+            "ppl_sc",
+            "kshot_cms",
+            "kshot_cms_boolq",
+            "kshot_cms_piqa",
+            "kshot_rag",
+            "kshot_rag_nq_open",
+            "kshot_rag_nq_open_gen",
+            "kshot_cbqa",
+            "kshot_cbqa_trivia_qa",
+            "kshot_cbqa_trivia_qa_gen",
+        ]
+    )
+    record = json.loads((out / "tasks.json").read_text())
+    assert record["split"] == "test" and record["subsets"]["cms"] == ["boolq", "piqa"]
+    assert "rag/nq_open/test.jsonl" in (out / "kshot_rag_nq_open.yaml").read_text()
+    with pytest.raises(SftcastError, match="unknown proxy"):
+        render_tasks(setup["data"], tmp_path / "x", proxies=["ppl_clmm"])
+    with pytest.raises(SftcastError, match="prepare_heldout"):
+        render_tasks(tmp_path, tmp_path / "y", proxies=["ppl_clm"])
+    with pytest.raises(SftcastError, match="no cms subsets"):
+        render_tasks(tmp_path, tmp_path / "z", proxies=["kshot_cms"])
+
+
+# ---------------------------------------------------------------------------------------------
+# proxies: library, sftcast CLI and the lm_eval CLI
+
+
+def test_proxies_are_finite_on_a_random_model(library: dict, setup: dict[str, Path]) -> None:
+    for name in PROXIES:
+        assert math.isfinite(library[name]), name
+    vocab = json.loads((setup["model"] / "config.json").read_text())["vocab_size"]
+    for name in ("ppl_clm", "ppl_sc"):
+        assert library[name] == pytest.approx(1.0 / library[f"{name}_raw"])
+        assert vocab / 3 < library[f"{name}_raw"] < vocab * 3  # a random model is near uniform
+    assert 0.0 <= library["kshot_cms"] <= 1.0 and library["kshot_rag"] == 0.0  # EM of noise is 0
+    assert library["kshot_cms"] == pytest.approx(
+        np.mean([library["detail"][f"kshot_cms_{s}"]["acc"] for s in ("boolq", "piqa")])
+    )
+    assert library["config"]["seeds"]["fewshot_random_seed"] == 1234
+    assert library["config"]["n_docs"]["kshot_cms_boolq"] == 4
+
+
+def test_sftcast_cli_gives_the_library_numbers(library: dict, setup: dict[str, Path], capsys) -> None:
+    from benchmark.cli import main
+
+    out = setup["root"] / "cli.json"
+    argv = ["proxies", "--model", str(setup["model"]), "--data", str(setup["data"]), "--out", str(out),
+            "--batch-size", "4"]  # fmt: skip
+    assert main(argv) == 0
+    record = json.loads(out.read_text())
+    for name in (*PROXIES, "ppl_clm_raw", "ppl_sc_raw", "ppl_clm_bpb"):
+        assert record[name] == library[name], name
+    assert "lm_eval --model hf" in capsys.readouterr().err
+
+
+def test_lm_eval_cli_gives_the_library_numbers(library: dict, setup: dict[str, Path]) -> None:
+    out = setup["root"] / "lm_eval_out"
+    cmd = lm_eval_command(str(setup["model"]), library["config"]["tasks_dir"], batch_size=4, output_path=out)
+    cmd[0:1] = [sys.executable, "-m", "lm_eval"]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    (results_file,) = out.rglob("results_*.json")
+    cli = proxies_from_results(json.loads(results_file.read_text()))
+    for name in (*PROXIES, "ppl_clm_raw", "ppl_sc_raw", "ppl_clm_bpb", "kshot_rag_acc"):
+        assert cli[name] == pytest.approx(library[name], rel=1e-6), name
+
+
+# ---------------------------------------------------------------------------------------------
+# task-family scores for SFT, and free signals of a pre-training run
+
+
+def test_evaluate_family(setup: dict[str, Path]) -> None:
+    cms = evaluate_family(str(setup["model"]), "cms", setup["data"], split="test", num_fewshot=0)
+    assert set(cms["per_dataset"]) == {"boolq", "piqa"} and cms["em"] is None
+    assert cms["acc"] == pytest.approx(np.mean([d["acc"] for d in cms["per_dataset"].values()]))
+    assert cms["num_fewshot"] == 0 and cms["n_docs"] == {"boolq": 4, "piqa": 4}
+    rag = evaluate_family(str(setup["model"]), "rag", setup["data"], num_fewshot=2, limit=2)
+    assert rag["per_dataset"]["nq_open"]["em"] == 0.0 and rag["gold_loglik"] < 0
+    with pytest.raises(SftcastError, match="unknown task family"):
+        evaluate_family(str(setup["model"]), "cmss", setup["data"])
+
+
+def test_free_signals_of_a_pretraining_run(setup: dict[str, Path]) -> None:
+    from transformers import AutoTokenizer, LlamaConfig
+
+    from benchmark.train import TrainConfig, train
+
+    tok = AutoTokenizer.from_pretrained(setup["model"])
+    texts = [
+        json.loads(line)["text"] for line in (setup["data"] / "heldout_text.jsonl").read_text().splitlines()
+    ]
+    ids = tok(texts)["input_ids"]
+    config = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+        tie_word_embeddings=True,
+    )
+    cfg = TrainConfig(seq_len=32, batch_size=4, max_steps=4, warmup_steps=1, num_threads=1)
+    run = setup["root"] / "run"
+    summary = train(ids, tok, config, cfg, run, device="cpu", progress_bar=False)
+    signals = free_signals(run, setup["data"], limit=2, proxies=["ppl_clm"])
+    assert sorted(signals["checkpoints"]) == [1, 2, 3, 4]
+    assert signals["final_loss"] == summary["final_loss"]
+    assert signals["param_norm"] == pytest.approx(summary["param_norm"], rel=1e-5)
+    for step in signals["checkpoints"].values():
+        assert math.isfinite(step["proxies"]["ppl_clm"]) and "ppl_sc" not in step["proxies"]
