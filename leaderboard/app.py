@@ -184,14 +184,12 @@ def detail_frame(entry: Entry, suite: str, protocol: str) -> pd.DataFrame:
         rows.append(
             {
                 "task": task,
-                "accuracy": round(r["accuracy"], 3),
-                "± std over splits": MISSING
-                if r.get("accuracy_std") is None
-                else round(r["accuracy_std"], 3),
+                "accuracy": _fmt(r["accuracy"]),
+                "± std over splits": _fmt(r.get("accuracy_std")),
                 "CI95": f"[{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]",
                 "error reduction vs PPL-CLM": _fmt(r["error_reduction_vs_ppl_clm"]),
                 "Kendall τ": _fmt(r.get("kendall_tau")),
-                "true best at predicted rank": r.get("best_model_rank", MISSING),
+                "true best at predicted rank (mean)": _fmt(r.get("best_model_rank")),
                 "pairs": r["n_pairs"],
             }
         )
@@ -380,7 +378,7 @@ def build_app(store: ResultsStore) -> Any:
                     max_height=700,
                 )
                 gr.Markdown("Click a row to open its detail view.")
-            with gr.Tab("Submission detail", id="detail"):
+            with gr.Tab("Submission detail", id="detail") as detail_tab:
                 with gr.Row():
                     d_name = gr.Dropdown(names, value=top, label="Submission", elem_id="detail-name")
                     d_suite = gr.Dropdown(suites, value=suites[0] if suites else None, label="Suite")
@@ -441,7 +439,8 @@ def build_app(store: ResultsStore) -> Any:
         detail_inputs = [d_name, d_suite, d_protocol]
         for control in detail_inputs:
             control.change(detail, detail_inputs, [d_md, d_table, d_gap, d_topk], api_name=False)
-        demo.load(detail, detail_inputs, [d_md, d_table, d_gap, d_topk], api_name=False)
+        # drawn when the tab opens, not on every page load: two matplotlib figures cost ~0.3 s
+        detail_tab.select(detail, detail_inputs, [d_md, d_table, d_gap, d_topk], api_name=False)
 
         def open_detail(evt: gr.SelectData, current: pd.DataFrame):
             row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
