@@ -212,13 +212,27 @@ def get_variant(suite: str, variant: int) -> Variant:
 # running a variant: world -> corpus -> tokenizer (shared by the suite) -> objective -> train loop
 
 
+TOKENIZER_TOKENS = 5_000_000  # BPE merges settle within a few million tokens; more only costs time
+
+
+def encode_stream(tok: Any, texts: list[str], chunk: int = 2048) -> Any:
+    """Tokenize ``texts`` in chunks into one packed int64 stream, each document followed by EOS."""
+    import numpy as np
+
+    parts = []
+    for i in range(0, len(texts), chunk):
+        for ids in tok(texts[i : i + chunk], add_special_tokens=False)["input_ids"]:
+            parts.append(np.asarray([*ids, tok.eos_token_id], dtype=np.int64))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 def suite_dir(suite: str, out: str | Path = "runs", seed: int = 0) -> Path:
     """Where a suite's runs live: ``{out}/{suite}/seed{seed}``."""
     return Path(out) / suite / f"seed{seed}"
 
 
 def suite_tokenizer(suite: str, out: str | Path = "runs", seed: int = 0) -> Any:
-    """The suite's BPE tokenizer: trained once on the DC-0 corpus (with domain tags) and cached.
+    """The suite's BPE tokenizer: trained once on a DC-0 corpus (with domain tags) and cached.
 
     All 50 variants share it, so their losses compare. It is trained on the tagged DC-0 corpus:
     DC-0 holds all seven domains, and with the tags in its training text the tagged variants do
@@ -236,7 +250,8 @@ def suite_tokenizer(suite: str, out: str | Path = "runs", seed: int = 0) -> Any:
     with FileLock(str(path) + ".lock"):
         if not (path / "tokenizer.json").exists():
             world = World.generate(size=preset.world, seed=seed)
-            texts = build_corpus(world, "DC-0", n_tokens=preset.n_tokens, domain_tagging=True, seed=seed)
+            budget = min(preset.n_tokens, TOKENIZER_TOKENS)
+            texts = build_corpus(world, "DC-0", n_tokens=budget, domain_tagging=True, seed=seed)
             train_tokenizer(texts, vocab_size=preset.vocab_size).save_pretrained(path)
         return load_tokenizer(path)
 
@@ -280,7 +295,7 @@ def pretrain_variant(
         seed=seed,
         count_tokens=token_counter(tok),
     )
-    docs = tok(texts, add_special_tokens=False)["input_ids"]
+    stream = encode_stream(tok, texts)
     prep_s = time.perf_counter() - t0
     cfg = TrainConfig(**preset.train).replace(
         objective=v.objective, learning_rate=v.learning_rate, seed=seed, **(overrides or {})
@@ -289,13 +304,13 @@ def pretrain_variant(
         "suite": suite,
         "variant": v.to_dict(),
         "preset": preset.to_dict(),
-        "corpus": {"n_docs": len(docs), "n_tokens": int(sum(len(d) for d in docs)), "budget": budget},
+        "corpus": {"n_docs": len(texts), "n_tokens": len(stream), "budget": budget},
         "world": {"size": preset.world, "seed": seed},
         "tokenizer": str(suite_dir(suite, out, seed) / "tokenizer"),
         "prep_s": round(prep_s, 3),
     }
     return train(
-        docs,
+        stream,
         tok,
         preset.llama_config(len(tok)),
         cfg,

@@ -15,6 +15,7 @@ Output folder::
     loss.jsonl           one line per logged step: step, loss, lr, grad_norm, tokens, elapsed_s
     checkpoint-{step}/   save_pretrained model + tokenizer at 25/50/75/100% of the steps
     state/               accelerate state for resume: model, optimizer, RNG states, step
+    run.lock             held by the training process: a second launch on the folder fails
     run.json             the resolved TrainConfig and model config, written at the start
     summary.json         final loss, loss slope, parameter norm, tokens/s, seeds, configs
 """
@@ -23,9 +24,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -255,13 +258,34 @@ def train(
         >>> summary["final_loss"] < summary["first_loss"]
         True
     """
+    main = os.environ.get("RANK", "0") == "0"  # set by torchrun / accelerate launch
+    with _run_lock(Path(out_dir), main):
+        return _train(
+            token_ids, tokenizer, model_config, cfg, Path(out_dir), resume, max_steps_this_session,
+            device, progress_bar, on_step, extra_summary,
+        )  # fmt: skip
+
+
+def _train(
+    token_ids: np.ndarray | torch.Tensor | Sequence[Sequence[int]],
+    tokenizer: Any,
+    model_config: Any,
+    cfg: TrainConfig,
+    out: Path,
+    resume: bool,
+    max_steps_this_session: int | None,
+    device: str | None,
+    progress_bar: bool,
+    on_step: Callable[[int, float], None] | None,
+    extra_summary: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The loop behind ``train``, run while holding the run folder's lock."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from tqdm.auto import tqdm
 
     if cfg.num_threads > 0:
         torch.set_num_threads(cfg.num_threads)
-    out = Path(out_dir)
     accelerator = Accelerator(
         mixed_precision=cfg.mixed_precision, gradient_accumulation_steps=cfg.grad_accum, cpu=device == "cpu"
     )
@@ -430,6 +454,26 @@ def loss_stats(path: str | Path) -> dict[str, float | None]:
         "final_loss": float(losses[-tail:].mean()),
         "loss_slope_last20pct": slope,  # loss per step; near 0 means the curve has flattened
     }
+
+
+@contextmanager
+def _run_lock(out: Path, main: bool) -> Iterator[None]:
+    """One training process per run folder: a second one (a double launch) fails at once."""
+    from filelock import FileLock, Timeout
+
+    if not main:
+        yield
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(out / "run.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise SftcastError(f"{out} is being trained by another process (lock {out / 'run.lock'})") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _check_same(saved: dict[str, Any], now: dict[str, Any]) -> None:

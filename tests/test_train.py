@@ -228,3 +228,13 @@ def test_cli_pretrain_micro_variant_end_to_end(capsys, tmp_path: Path) -> None:
         and (tmp_path / "micro" / "seed0" / "tokenizer" / "tokenizer.json").exists()
     )
     assert (run / "checkpoint-8" / "tokenizer.json").exists()
+
+
+def test_a_second_process_on_the_same_run_is_refused(tok, tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    run = tmp_path / "busy"
+    run.mkdir()
+    with FileLock(str(run / "run.lock")):  # another process trains here
+        with pytest.raises(SftcastError, match="being trained by another process"):
+            train(stream(tok), tok, get_preset("micro").llama_config(len(tok)), micro(max_steps=2), run)
