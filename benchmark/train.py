@@ -286,6 +286,8 @@ def _train(
 
     if cfg.num_threads > 0:
         torch.set_num_threads(cfg.num_threads)
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SftcastError("--device cuda was asked for, but torch sees no CUDA device")
     accelerator = Accelerator(
         mixed_precision=cfg.mixed_precision, gradient_accumulation_steps=cfg.grad_accum, cpu=device == "cpu"
     )
@@ -294,7 +296,10 @@ def _train(
 
     # -- resume or start: the resolved configs live in run.json; a resumed run must match them
     state_dir = out / "state"
-    resuming = resume and _recover_state(state_dir)
+    if resume and main:
+        _recover_state(state_dir)
+    accelerator.wait_for_everyone()
+    resuming = resume and (state_dir / "COMPLETE").exists()
     run_info = {"train_config": cfg.to_dict(), "model_config": model_config.to_dict()}
     if resuming:
         saved = json.loads((out / "run.json").read_text())
@@ -515,16 +520,15 @@ def _save_pretrained(accelerator: Any, model: torch.nn.Module, tokenizer: Any, p
         tokenizer.save_pretrained(path)
 
 
-def _recover_state(state_dir: Path) -> bool:
-    """Find a complete resume state, also after a kill in the middle of ``_save_state``'s swap."""
+def _recover_state(state_dir: Path) -> None:
+    """Put back a complete resume state after a kill in the middle of ``_save_state``'s swap."""
     if (state_dir / "COMPLETE").exists():
-        return True
+        return
     for candidate in (state_dir.with_name("state.tmp"), state_dir.with_name("state.old")):
         if (candidate / "COMPLETE").exists():
             shutil.rmtree(state_dir, ignore_errors=True)
             candidate.rename(state_dir)
-            return True
-    return False
+            return
 
 
 def _save_state(accelerator: Any, state_dir: Path) -> None:

@@ -238,3 +238,13 @@ def test_a_second_process_on_the_same_run_is_refused(tok, tmp_path: Path) -> Non
     with FileLock(str(run / "run.lock")):  # another process trains here
         with pytest.raises(SftcastError, match="being trained by another process"):
             train(stream(tok), tok, get_preset("micro").llama_config(len(tok)), micro(max_steps=2), run)
+
+
+def test_a_kill_during_the_state_swap_loses_nothing(tmp_path: Path) -> None:
+    from benchmark.train import _recover_state
+
+    (tmp_path / "state.tmp").mkdir()  # killed after state -> state.old, before state.tmp -> state
+    (tmp_path / "state.tmp" / "COMPLETE").write_text("")
+    (tmp_path / "state.old").mkdir()
+    _recover_state(tmp_path / "state")
+    assert (tmp_path / "state" / "COMPLETE").exists()
