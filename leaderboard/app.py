@@ -20,6 +20,7 @@ import pandas as pd
 from benchmark.errors import SftcastError
 from leaderboard.store import Entry, ResultsStore
 from leaderboard.submission import (
+    MAX_ZIP_BYTES,
     SubmissionMeta,
     check_name,
     extract_zip,
@@ -484,6 +485,7 @@ def serve(
         if added:
             print(f"leaderboard: scored {len(added)} committed submission(s) into {store.path}")
     demo = build_app(store)
+    # max_file_size: Gradio refuses oversized uploads before they reach extract_zip
     demo.queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, show_error=True, footer_links=["api"]
+        server_name=host, server_port=port, show_error=True, footer_links=["api"], max_file_size=MAX_ZIP_BYTES
     )
