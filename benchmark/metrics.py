@@ -87,10 +87,16 @@ def kendall_tau(predicted_scores: np.ndarray, true_scores: np.ndarray) -> float:
 def bootstrap_ci(
     credit: np.ndarray, n_boot: int = 1000, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float]:
-    """Percentile bootstrap CI of mean credit, resampling pairs with replacement."""
+    """Percentile bootstrap CI of mean credit, resampling pairs with replacement.
+
+    Resampling n items with replacement is drawing multinomial counts over the distinct
+    credit values, so that is what is drawn: the same distribution, without n_boot × n draws.
+    """
     credit = np.asarray(credit, dtype=float)
+    values, counts = np.unique(credit, return_counts=True)
     rng = np.random.default_rng(seed)
-    means = rng.choice(credit, size=(n_boot, len(credit)), replace=True).mean(axis=1)
+    draws = rng.multinomial(len(credit), counts / len(credit), size=n_boot)
+    means = draws @ values / len(credit)
     alpha = (1.0 - level) / 2
     lo, hi = np.quantile(means, [alpha, 1 - alpha])
     return float(lo), float(hi)

@@ -46,13 +46,19 @@ def all_pairs(models: pd.DataFrame, task: str) -> pd.DataFrame:
 
 
 def suite_pairs(suite: Suite, task: str, model_ids: list[str] | None = None) -> pd.DataFrame:
-    """All labelled pairs of a suite's task, optionally among a subset of its models."""
+    """All labelled pairs of a suite's task, optionally among a subset of its models.
+
+    Results are memoised on the suite (protocols and scoring ask for the same splits often);
+    each call returns a fresh copy.
+    """
     suite.check_task(task)
-    models = suite.models
-    if model_ids is not None:
-        keep = set(model_ids)
-        models = models[models["model_id"].isin(keep)]
-    return all_pairs(models, task)
+    key = ("pairs", task, None if model_ids is None else tuple(model_ids))
+    if key not in suite.cache:
+        models = suite.models
+        if model_ids is not None:
+            models = models[models["model_id"].isin(set(model_ids))]
+        suite.cache[key] = all_pairs(models, task)
+    return suite.cache[key].copy()
 
 
 def attach_features(pairs: pd.DataFrame, models: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

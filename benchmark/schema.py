@@ -43,6 +43,7 @@ class Suite:
     config_columns: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def model_ids(self) -> list[str]:
