@@ -417,11 +417,18 @@ def build_app(store: ResultsStore) -> Any:
             with gr.Tab("Citation", id="citation"):
                 gr.Markdown("If you use sftcast, please cite the paper it reproduces:" + CITATION)
 
+        # Table refreshes share one queue slot, so they finish in the order they were asked for:
+        # a slow refresh for an older filter state can never land after a newer one.
         filters = [suites_sel, tasks_sel, kind, search, protocol, extra]
-        for control in (suites_sel, tasks_sel, kind, protocol, extra):
-            control.change(table, filters, board, api_name=False, queue=False)
-        search.change(table, filters, board, api_name=False, queue=False)
-        demo.load(table, filters, board, api_name=False, queue=False)
+        refresh = {
+            "api_name": False,
+            "concurrency_limit": 1,
+            "concurrency_id": "table",
+            "show_progress": "hidden",
+        }
+        for control in (suites_sel, tasks_sel, kind, search, protocol, extra):
+            control.change(table, filters, board, **refresh)
+        demo.load(table, filters, board, **refresh)
 
         def api_table(
             suites_: list[str] | None = None,
