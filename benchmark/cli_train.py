@@ -36,6 +36,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, help="write the script here (default: stdout)")
     p.set_defaults(func=cmd_slurm)
 
+    p = ssub.add_parser(
+        "run", help="the resumable suite runner: pre-train, proxies, SFT and a committed record per variant"
+    )
+    p.add_argument("--suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
+    p.add_argument("--variants", default="1-50", help="variants to run, e.g. 1-50 or 1,3,8 (default: 1-50)")
+    p.add_argument("--seeds", default="0", help="pre-training/SFT seeds, e.g. 0 or 0,1 (default: 0)")
+    p.add_argument(
+        "--world-seed", type=int, default=0, help="seed of the world, corpus and tasks (default: 0)"
+    )
+    p.add_argument("--sft-seeds", type=int, default=1, help="SFT runs averaged per checkpoint (default: 1)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel lanes (default: the number of cores)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    p.add_argument("--out", default="runs", help="run folders: weights and caches (default: runs)")
+    p.add_argument("--records", default=None, help="record folder (default: benchmark/suites/records)")
+    p.add_argument("--git-commit", action="store_true", help="git-commit each record as it lands")
+    p.set_defaults(func=cmd_suite_run)
+
+    p = ssub.add_parser("collect", help="build the suite's CSV tables from its records")
+    p.add_argument("--suite", default="tiny")
+    p.add_argument("--records", default=None, help="record folder (default: benchmark/suites/records)")
+    p.set_defaults(func=cmd_suite_collect)
+
+    p = ssub.add_parser("noise", help="seed noise of the SFT scores: spread, seed std, ratio, label flips")
+    p.add_argument("--suite", default="tiny")
+    p.add_argument("--records", default=None, help="record folder (default: benchmark/suites/records)")
+    p.set_defaults(func=cmd_suite_noise)
+
     p = sub.add_parser(
         "pretrain", help="pre-train one variant of a suite (world -> corpus -> objective -> loop)"
     )
@@ -136,4 +163,61 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         "session_s",
     )
     print(json.dumps({k: summary.get(k) for k in keys}))
+    return 0
+
+
+def parse_ids(spec: str) -> list[int]:
+    """``"1-3,7"`` -> ``[1, 2, 3, 7]``."""
+    from benchmark.errors import SftcastError
+
+    ids: list[int] = []
+    try:
+        for part in spec.split(","):
+            lo, _, hi = part.strip().partition("-")
+            ids += list(range(int(lo), int(hi or lo) + 1))
+    except ValueError as exc:
+        raise SftcastError(f"expected ids like 1-50 or 1,3,8; got {spec!r}") from exc
+    return ids
+
+
+def cmd_suite_run(args: argparse.Namespace) -> int:
+    import os
+
+    from benchmark.presets import get_variant
+    from benchmark.runner import RECORDS_DIR, RunSettings, run_suite
+
+    variants = parse_ids(args.variants)
+    for v in variants:
+        get_variant(args.suite, v)  # fail fast on an unknown suite or variant
+    settings = RunSettings(
+        suite=args.suite, world_seed=args.world_seed, sft_seeds=args.sft_seeds, device=args.device,
+        out=args.out, records=args.records or str(RECORDS_DIR),
+    )  # fmt: skip
+    written = run_suite(
+        settings, variants, parse_ids(args.seeds), jobs=args.jobs or os.cpu_count() or 1,
+        git_commit=args.git_commit,
+    )  # fmt: skip
+    print(f"{len(written)} new record(s) under {settings.records}/{args.suite}")
+    return 0
+
+
+def cmd_suite_collect(args: argparse.Namespace) -> int:
+    from benchmark.collect import collect_suite
+    from benchmark.runner import RECORDS_DIR
+
+    for path in collect_suite(args.suite, args.records or RECORDS_DIR):
+        print(path)
+    return 0
+
+
+def cmd_suite_noise(args: argparse.Namespace) -> int:
+    from benchmark.noise import format_noise, noise_table
+    from benchmark.runner import RECORDS_DIR, load_records
+
+    records = load_records(args.suite, records=args.records or RECORDS_DIR)
+    if not records:
+        from benchmark.errors import SftcastError
+
+        raise SftcastError(f"no records for suite {args.suite!r}")
+    print(format_noise(noise_table(records)))
     return 0

@@ -26,15 +26,20 @@ STATS_MARKER = "<!-- sftcast:stats -->"
 
 
 def suite_tables(suite: Suite) -> dict[str, pd.DataFrame]:
-    """The tables published for a suite: ``models`` and ``pairs`` (every task, one row a pair)."""
+    """The tables published for a suite: ``models``, ``pairs`` (every task, one row a pair) and
+    any extra tables its YAML declares (e.g. ``seeds``, ``checkpoints``)."""
     pairs = pd.concat([suite_pairs(suite, t) for t in suite.tasks], ignore_index=True)
     pairs.insert(0, "suite", suite.name)
-    models = suite.models.copy()
-    models.insert(0, "suite", suite.name)
-    for col in models.columns:
-        if models[col].dtype == object:
-            models[col] = models[col].astype(str)
-    return {"models": models, "pairs": pairs}
+    tables = {"models": suite.models.copy(), "pairs": pairs}
+    for kind in suite.meta.get("tables", {}):
+        tables[kind] = suite.table(kind)
+    for frame in tables.values():
+        if "suite" not in frame.columns:
+            frame.insert(0, "suite", suite.name)
+        for col in frame.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].astype(str)
+    return tables
 
 
 def _front_matter(configs: list[dict[str, Any]]) -> str:
@@ -85,7 +90,12 @@ def build_dataset(out_dir: str | Path, suites: list[str] | None = None) -> Path:
     table = ["| config | rows | one row is |", "|---|---|---|"]
     for cfg in configs:
         suite_name, kind = cfg["config_name"].rsplit("_", 1)
-        what = "a model" if kind == "models" else "a pair of models on one task"
+        what = {
+            "models": "a model",
+            "pairs": "a pair of models on one task",
+            "seeds": "a model trained with one seed (noise estimate)",
+            "checkpoints": "a model's proxies at one intermediate checkpoint",
+        }.get(kind, kind)
         table.append(f"| `{cfg['config_name']}` | {len(tables[suite_name][kind])} | {what} |")
     body = CARD_TEMPLATE.read_text()
     body = body.replace(CONFIGS_MARKER, "\n".join(table)).replace(STATS_MARKER, _stats(loaded, tables))

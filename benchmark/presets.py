@@ -267,12 +267,16 @@ def pretrain_variant(
     resume: bool = True,
     max_steps_this_session: int | None = None,
     progress_bar: bool = True,
+    world_seed: int | None = None,
 ) -> dict[str, Any]:
     """Train variant ``variant`` of ``suite``; return its summary (``{out}/{suite}/seed{seed}/v{NN}``).
 
-    The world and corpus are seeded with ``seed`` (the same world for every variant); the corpus
-    follows the variant's mixture, tagging and length filter, counted in the suite tokenizer's
-    tokens; ``overrides`` replace ``TrainConfig`` fields (``--set key=value`` on the CLI).
+    ``world_seed`` (default: ``seed``) fixes the world, the corpus and the suite tokenizer: the
+    benchmark's data. ``seed`` fixes the initialisation and the order of training examples, so
+    a second ``seed`` with the same ``world_seed`` is a second pre-training run of the same
+    variant on the same data (the noise estimate). The corpus follows the variant's mixture,
+    tagging and length filter, counted in the suite tokenizer's tokens; ``overrides`` replace
+    ``TrainConfig`` fields (``--set key=value`` on the CLI).
     """
     import time
 
@@ -283,8 +287,9 @@ def pretrain_variant(
 
     preset, v = get_preset(suite), get_variant(suite, variant)
     t0 = time.perf_counter()
-    tok = suite_tokenizer(suite, out, seed)
-    world = World.generate(size=preset.world, seed=seed)
+    world_seed = seed if world_seed is None else world_seed
+    tok = suite_tokenizer(suite, out, world_seed)
+    world = World.generate(size=preset.world, seed=world_seed)
     budget = n_tokens or preset.n_tokens
     texts = build_corpus(
         world,
@@ -292,7 +297,7 @@ def pretrain_variant(
         n_tokens=budget,
         domain_tagging=v.domain_tagging,
         length_filter=v.length_filter,
-        seed=seed,
+        seed=world_seed,
         count_tokens=token_counter(tok),
     )
     stream = encode_stream(tok, texts)
@@ -305,8 +310,8 @@ def pretrain_variant(
         "variant": v.to_dict(),
         "preset": preset.to_dict(),
         "corpus": {"n_docs": len(texts), "n_tokens": len(stream), "budget": budget},
-        "world": {"size": preset.world, "seed": seed},
-        "tokenizer": str(suite_dir(suite, out, seed) / "tokenizer"),
+        "world": {"size": preset.world, "seed": world_seed},
+        "tokenizer": str(suite_dir(suite, out, world_seed) / "tokenizer"),
         "prep_s": round(prep_s, 3),
     }
     return train(

@@ -45,6 +45,16 @@ class Suite:
     source: str = ""
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    def table(self, kind: str) -> pd.DataFrame | None:
+        """An extra table the suite declares (``tables: {kind: file.csv}``), e.g. ``seeds``."""
+        name = self.meta.get("tables", {}).get(kind)
+        if name is None:
+            return None
+        path = Path(self.source).parent / name
+        if not path.exists():
+            raise SftcastError(f"suite {self.name!r} declares table {kind!r}, but {path} does not exist")
+        return pd.read_csv(path, dtype={"model_id": str})
+
     @property
     def model_ids(self) -> list[str]:
         return self.models["model_id"].tolist()
@@ -72,11 +82,12 @@ def list_suites() -> list[str]:
 
 
 def _is_suite_yaml(path: Path) -> bool:
+    """A suite declaration whose data file exists (a declared suite not yet collected is not listed)."""
     try:
         doc = yaml.safe_load(path.read_text())
     except yaml.YAMLError:
         return False
-    return isinstance(doc, dict) and "data" in doc and "tasks" in doc
+    return isinstance(doc, dict) and "data" in doc and "tasks" in doc and (path.parent / doc["data"]).exists()
 
 
 def load_suite(name_or_path: str | Path) -> Suite:

@@ -1,0 +1,252 @@
+"""The resumable suite runner: for each variant, pre-train, measure proxies, fine-tune, record.
+
+Each (variant, seed) ends in one small JSON record, ``benchmark/suites/records/<suite>/
+seed<S>/vNN.json``, meant to be committed: weights stay in the run folder (``runs/``, ignored).
+A variant with a record is skipped, so a killed run, or a run started later on a fresh
+machine from the committed records, continues where it stopped. Inside a variant every step
+caches its result in the run folder (pre-training resumes from its last state; proxies and SFT
+results are JSON files), so a killed variant restarts at the step it was in.
+
+Seeds: ``world_seed`` fixes the benchmark's data (world, corpus, tokenizer, tasks); ``seed``
+fixes pre-training (init, example order) and the SFT seeds ``seed .. seed+K-1``. A second
+``seed`` is the noise estimate: the same variant trained again on the same data.
+
+Parallel lanes are processes from ``concurrent.futures`` (one torch thread each: two 1-thread
+lanes beat one 2-thread process on a 2-core machine). Beyond one machine, run variants as a
+Slurm job array (``sftcast suite slurm``) instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmark.errors import SftcastError
+
+RECORDS_DIR = Path(__file__).parent / "suites" / "records"
+FAMILIES = ("cms", "rag", "cbqa")
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a suite run does for each variant; embedded in every record it writes."""
+
+    suite: str = "tiny"
+    world_seed: int = 0
+    sft_seeds: int = 1  # SFT runs averaged per checkpoint
+    device: str = "cpu"
+    out: str = "runs"  # run folders (weights, caches): never committed
+    records: str = str(RECORDS_DIR)  # result records: committed
+    checkpoint_proxy_limit: int | None = 40  # documents per lm-eval task at 25/50/75%: a cheap curve
+    final_proxy_limit: int | None = None  # the final checkpoint's proxies use every document
+    families: tuple[str, ...] = FAMILIES
+    pretrain_overrides: dict[str, Any] = field(default_factory=dict)
+    sft_overrides: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def record_path(settings: RunSettings, variant: int, seed: int) -> Path:
+    return Path(settings.records) / settings.suite / f"seed{seed}" / f"v{variant:02d}.json"
+
+
+def data_dir(settings: RunSettings) -> Path:
+    """The suite's data folder (tasks + held-out text), built once from its world under a lock."""
+    from filelock import FileLock
+
+    from benchmark.harness import prepare_data
+    from benchmark.presets import get_preset
+
+    path = Path(settings.out) / settings.suite / f"data-world{settings.world_seed}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock"):
+        if not (path / "DONE").exists():
+            prepare_data(get_preset(settings.suite).world, settings.world_seed, path)
+            (path / "DONE").write_text("")
+    return path
+
+
+def _cached(path: Path, compute: Any) -> Any:
+    """Return the JSON at ``path``, or compute, write atomically and return it."""
+    if path.exists():
+        return json.loads(path.read_text())
+    value = compute()
+    _write_json(path, value)
+    return value
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(value, indent=2, sort_keys=False) + "\n")
+    os.replace(tmp, path)
+
+
+def _proxy_summary(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in p.items() if k not in ("detail", "config", "lm_eval_command")}
+
+
+def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
+    """Pre-train, measure proxies at every checkpoint, fine-tune on each family; return the record."""
+    import torch
+
+    from benchmark.harness import compute_proxies
+    from benchmark.harness.runner import param_norm
+    from benchmark.presets import get_variant, pretrain_variant, suite_dir
+    from benchmark.sft import run_sft
+    from benchmark.train import loss_stats
+
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    v = get_variant(settings.suite, variant)
+    data = data_dir(settings)
+
+    summary = pretrain_variant(
+        settings.suite, variant, settings.out, seed=seed, world_seed=settings.world_seed,
+        device=settings.device, overrides=settings.pretrain_overrides or None, progress_bar=False,
+    )  # fmt: skip
+    if not summary.get("finished", True):
+        raise SftcastError(f"pre-training of variant {variant} (seed {seed}) stopped before its last step")
+    timings["pretrain_s"] = time.perf_counter() - t0
+    run = suite_dir(settings.suite, settings.out, seed) / f"v{v.id:02d}"
+    ckpts = sorted((int(p.name.split("-")[1]), p) for p in run.glob("checkpoint-*") if p.name[11:].isdigit())
+    if not ckpts:
+        raise SftcastError(f"no checkpoint in {run}")
+    final_step = ckpts[-1][0]
+
+    t1 = time.perf_counter()
+    checkpoints: dict[str, Any] = {}
+    for step, path in ckpts:
+        limit = settings.final_proxy_limit if step == final_step else settings.checkpoint_proxy_limit
+        proxies = _cached(
+            run / "proxies" / f"checkpoint-{step}-limit{limit}.json",
+            lambda path=path, limit=limit: compute_proxies(str(path), data, settings.device, limit),
+        )
+        checkpoints[str(step)] = {
+            "fraction": round(step / final_step, 4),
+            "param_norm": param_norm(path),
+            "proxy_limit": limit,
+            "proxies": _proxy_summary(proxies),
+        }
+    timings["proxies_s"] = time.perf_counter() - t1
+
+    sft: dict[str, Any] = {}
+    for family in settings.families:
+        t2 = time.perf_counter()
+        name = f"{family}-k{settings.sft_seeds}"
+        result = _cached(
+            run / "sft" / f"{name}.json",
+            lambda family=family: run_sft(
+                ckpts[-1][1], family, data, preset=settings.suite, sft_seeds=settings.sft_seeds, seed=seed,
+                device=settings.device, **settings.sft_overrides,
+            ),  # fmt: skip
+        )
+        sft[family] = {k: result.get(k) for k in ("score", "paper_metric", "acc", "em", "gold_loglik")}
+        sft[family]["per_dataset"] = result.get("per_dataset")
+        sft[family]["seed_std"] = result.get("seed_std")
+        sft[family]["seeds"] = result.get("seeds")
+        sft[family]["evaluator"] = result.get("evaluator")
+        sft[family]["recipe"] = result.get("recipe")
+        timings[f"sft_{family}_s"] = time.perf_counter() - t2
+
+    timings["total_s"] = time.perf_counter() - t0
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "suite": settings.suite,
+        "variant": v.to_dict(),
+        "seed": seed,
+        "world_seed": settings.world_seed,
+        "pretrain": {
+            **loss_stats(run / "loss.jsonl"),
+            "tokens_per_s": summary.get("tokens_per_s"),
+            "session_s": summary.get("session_s"),
+            "steps": final_step,
+            "n_params": summary.get("n_params"),
+        },
+        "proxies": checkpoints[str(final_step)]["proxies"],
+        "checkpoints": checkpoints,
+        "sft": sft,
+        "timings_s": {k: round(t, 1) for k, t in timings.items()},
+        "settings": settings.to_dict(),
+        "host": {"machine": platform.machine(), "python": platform.python_version(), "cpus": os.cpu_count()},
+    }
+
+
+def _job(settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]:
+    """One lane's unit of work: run a variant and write its record (atomically)."""
+    record = run_variant(settings, variant, seed)
+    path = record_path(settings, variant, seed)
+    _write_json(path, record)
+    return variant, seed, str(path)
+
+
+def _git_commit(path: str, message: str) -> None:
+    subprocess.run(["git", "add", path], check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-q", "-m", message, "--", path], check=True, capture_output=True)
+
+
+def pending(settings: RunSettings, variants: list[int], seeds: list[int]) -> list[tuple[int, int]]:
+    """The (variant, seed) jobs without a record yet, seed-major (all of seed 0 first)."""
+    return [(v, s) for s in seeds for v in variants if not record_path(settings, v, s).exists()]
+
+
+def run_suite(
+    settings: RunSettings,
+    variants: list[int],
+    seeds: list[int] = (0,),  # type: ignore[assignment]
+    jobs: int = 2,
+    git_commit: bool = False,
+    progress: bool = True,
+) -> list[str]:
+    """Run every (variant, seed) that has no record yet, ``jobs`` at a time; return new records.
+
+    A failed variant is reported and the others go on; its run folder keeps what it finished.
+    """
+    from tqdm.auto import tqdm
+
+    todo = pending(settings, list(variants), list(seeds))
+    written, failures = [], []
+    if not todo:
+        return written
+    bar = tqdm(total=len(todo), desc=f"{settings.suite} suite", unit="variant", disable=not progress)
+    import multiprocessing as mp
+
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("spawn")) as pool:
+        futures = {pool.submit(_job, settings, v, s): (v, s) for v, s in todo}
+        for fut in as_completed(futures):
+            v, s = futures[fut]
+            try:
+                _, _, path = fut.result()
+            except Exception as exc:  # noqa: BLE001 - one variant's failure must not stop the suite
+                failures.append(f"variant {v} seed {s}: {type(exc).__name__}: {exc}")
+                bar.write(f"FAILED variant {v} seed {s}: {exc}")
+            else:
+                written.append(path)
+                if git_commit:
+                    _git_commit(path, f"{settings.suite} suite: record of variant {v}, seed {s}")
+                bar.write(f"recorded {path}")
+            bar.update(1)
+    bar.close()
+    if failures:
+        raise SftcastError(f"{len(failures)} variant(s) failed; first: {failures[0]}")
+    return written
+
+
+def load_records(
+    suite: str, seed: int | None = None, records: str | Path = RECORDS_DIR
+) -> list[dict[str, Any]]:
+    """All records of a suite (optionally of one seed), in (seed, variant) order."""
+    root = Path(records) / suite
+    pattern = f"seed{seed}/v*.json" if seed is not None else "seed*/v*.json"
+    found = sorted(root.glob(pattern), key=lambda p: (int(p.parent.name[4:]), int(p.stem[1:])))
+    return [json.loads(p.read_text()) for p in found]

@@ -1,0 +1,96 @@
+"""The suite runner on the micro preset: records, resume from records and caches, collect, noise."""
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+
+from benchmark.collect import collect_suite
+from benchmark.noise import noise_table, seed_noise
+from benchmark.runner import RunSettings, load_records, pending, record_path, run_suite
+from benchmark.schema import load_suite
+
+
+@pytest.fixture(scope="module")
+def micro_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("suite")
+    settings = RunSettings(
+        suite="micro", out=str(root / "runs"), records=str(root / "records"),
+        checkpoint_proxy_limit=4, final_proxy_limit=8,
+    )  # fmt: skip
+    written = run_suite(settings, [1, 6], seeds=[0], jobs=2, progress=False)
+    return settings, written
+
+
+def test_records_hold_config_proxies_checkpoints_and_sft(micro_run):
+    settings, written = micro_run
+    assert len(written) == 2
+    rec = json.loads(record_path(settings, 6, 0).read_text())
+    assert rec["variant"]["objective"] == "SC" and rec["seed"] == 0 and rec["world_seed"] == 0
+    assert set(rec["sft"]) == {"cms", "rag", "cbqa"}
+    for family in ("cms", "rag", "cbqa"):
+        assert set(rec["sft"][family]) >= {"score", "acc", "gold_loglik", "per_dataset", "seeds"}
+    fractions = sorted(c["fraction"] for c in rec["checkpoints"].values())
+    assert fractions == [0.25, 0.5, 0.75, 1.0]
+    assert 0 < rec["proxies"]["ppl_clm"] < 1 and rec["settings"]["suite"] == "micro"
+
+
+def test_rerun_skips_recorded_variants_and_resumes_from_caches(micro_run):
+    settings, _ = micro_run
+    assert pending(settings, [1, 6], [0]) == []
+    assert run_suite(settings, [1, 6], seeds=[0], jobs=1, progress=False) == []
+    # A lost record (a run killed after its last step) is rebuilt from the run folder's caches.
+    before = json.loads(record_path(settings, 1, 0).read_text())
+    record_path(settings, 1, 0).unlink()
+    assert pending(settings, [1, 6], [0]) == [(1, 0)]
+    run_suite(settings, [1], seeds=[0], jobs=1, progress=False)
+    after = json.loads(record_path(settings, 1, 0).read_text())
+    assert after["sft"] == before["sft"] and after["proxies"] == before["proxies"]
+
+
+def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
+    settings, _ = micro_run
+    decl = {
+        "name": "micro", "data": "micro.csv", "id_column": "model_id",
+        "config_columns": ["objective", "data_mixture", "learning_rate", "domain_tagging", "length_filter"],
+        "proxies": {p: p for p in ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")},
+        "tasks": {t: f"sft_{t}" for t in ("cms", "rag", "cbqa")},
+        "label_score": {"cms": "gold_loglik", "rag": "gold_loglik", "cbqa": "em"},
+        "tables": {"seeds": "micro_seeds.csv", "checkpoints": "micro_checkpoints.csv"},
+    }  # fmt: skip
+    (tmp_path / "micro.yaml").write_text(yaml.safe_dump(decl))
+    collect_suite("micro", settings.records, tmp_path)
+    suite = load_suite(tmp_path / "micro.yaml")
+    assert suite.model_ids == ["1", "6"]
+    rec = load_records("micro", 0, settings.records)[1]
+    assert suite.scores("cms")["6"] == pytest.approx(rec["sft"]["cms"]["gold_loglik"])
+    assert suite.scores("cbqa")["6"] == pytest.approx(rec["sft"]["cbqa"]["em"])
+    assert len(suite.table("checkpoints")) == 8 and len(suite.table("seeds")) == 2
+
+
+def test_seed_noise_hand_case():
+    # Two variants far apart, seed noise 0.1 each: spread std(0.05, 1.05) = 0.707; noise = 0.0707.
+    frame = pd.DataFrame({"variant": [1, 1, 2, 2], "seed": [0, 1, 0, 1], "score": [0.0, 0.1, 1.0, 1.1]})
+    out = seed_noise(frame)
+    assert out["spread"] == pytest.approx(0.70711, abs=1e-4)
+    assert out["seed_std"] == pytest.approx(0.070711, abs=1e-5)
+    assert out["ratio"] == pytest.approx(10.0) and out["passes_bar"]
+    assert out["label_flip_rate"] == 0.0
+
+
+def test_label_flips_counted():
+    # Seed 1 reverses the order of variants 1 and 2 and keeps 3 on top: 1 of 3 pairs flips.
+    frame = pd.DataFrame(
+        {"variant": [1, 2, 3] * 2, "seed": [0, 0, 0, 1, 1, 1], "score": [0.1, 0.2, 0.9, 0.2, 0.1, 0.9]}
+    )
+    out = seed_noise(frame)
+    assert out["label_flip_rate"] == pytest.approx(1 / 3) and out["n_flip_pairs"] == 3
+
+
+def test_noise_table_from_records():
+    def rec(v, s, x):
+        return {"variant": {"id": v}, "seed": s, "sft": {"cms": {"score": x, "acc": x, "em": None}}}
+
+    table = noise_table([rec(1, 0, 0.1), rec(1, 1, 0.2), rec(2, 0, 0.5), rec(2, 1, 0.6)])
+    assert set(table["score"]) == {"score", "acc"} and (table["family"] == "cms").all()
