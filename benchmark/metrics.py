@@ -100,3 +100,12 @@ def bootstrap_ci(
     alpha = (1.0 - level) / 2
     lo, hi = np.quantile(means, [alpha, 1 - alpha])
     return float(lo), float(hi)
+
+
+def paired_bootstrap_diff(
+    credit_a: np.ndarray, credit_b: np.ndarray, n_boot: int = 1000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Mean of ``credit_a - credit_b`` over the same pairs and its percentile bootstrap CI."""
+    diff = np.asarray(credit_a, dtype=float) - np.asarray(credit_b, dtype=float)
+    lo, hi = bootstrap_ci(diff, n_boot=n_boot, seed=seed, level=level)
+    return float(diff.mean()), lo, hi

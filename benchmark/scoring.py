@@ -142,12 +142,11 @@ def _task_scores(
     credits, deltas, accs, taus, ranks, top1, top5 = [], [], [], [], [], [], []
     for s in seeds:
         ids = suite.model_ids if s == ALL_PAIRS_SEED else split_models(suite.model_ids, s)[1]
-        truth = suite_pairs(suite, task, ids)
         part = rows[rows["split_seed"] == s]
         prob = part["prob_a_better"].to_numpy(dtype=float)
-        credit = metrics.pair_credit(prob, truth["label"].to_numpy(), truth["tie"].to_numpy())
+        credit = part["credit"].to_numpy()
         credits.append(credit)
-        deltas.append(truth["delta"].to_numpy())
+        deltas.append(part["delta"].to_numpy())
         accs.append(float(credit.mean()))
         borda = metrics.borda_scores(ids, part["model_a"].to_numpy(), part["model_b"].to_numpy(), prob)
         true = suite.scores(task).loc[ids].to_numpy(dtype=float)
@@ -174,6 +173,28 @@ def _task_scores(
     }
 
 
+def pair_credits(df: pd.DataFrame, suite: Suite, protocol: str, seed: int = 0) -> pd.DataFrame:
+    """Validated predictions with each pair's truth (``delta``, ``label``, ``tie``) and ``credit``.
+
+    The one place where predictions meet labels: every metric starts from this frame.
+    """
+    preds = validate_predictions(df, suite, protocol, seed)
+    parts = []
+    for (task, s), part in preds.groupby(["task", "split_seed"], sort=False):
+        ids = suite.model_ids if s == ALL_PAIRS_SEED else split_models(suite.model_ids, int(s))[1]
+        truth = suite_pairs(suite, str(task), ids)  # same order as expected_pairs, hence as part
+        credit = metrics.pair_credit(part["prob_a_better"], truth["label"], truth["tie"])
+        parts.append(
+            part.assign(
+                delta=truth["delta"].to_numpy(),
+                label=truth["label"].to_numpy(),
+                tie=truth["tie"].to_numpy(),
+                credit=credit,
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
 def _baseline_accuracy(suite: Suite, protocol: str, seed: int) -> dict[str, float] | None:
     """PPL-CLM's accuracy per task under the same protocol (for error reduction)."""
     if BASELINE not in suite.proxies:
@@ -183,7 +204,7 @@ def _baseline_accuracy(suite: Suite, protocol: str, seed: int) -> dict[str, floa
         from benchmark.predictors import get_predictor
         from benchmark.protocol import predict
 
-        preds = predict(suite, get_predictor(BASELINE), protocol, seed)
+        preds = pair_credits(predict(suite, get_predictor(BASELINE), protocol, seed), suite, protocol, seed)
         _baseline_cache[key] = {
             t: _task_scores(preds, suite, t, protocol, seed, n_boot=1)["accuracy"] for t in suite.tasks
         }
@@ -200,7 +221,7 @@ def score_predictions(
     "gap_quintile_accuracy", "kendall_tau", "best_model_rank", "top1_recall_at_k",
     "top5_recall_at_k"}}, "mean_accuracy"}``.
     """
-    preds = validate_predictions(df, suite, protocol, seed)
+    preds = pair_credits(df, suite, protocol, seed)
     baseline = _baseline_accuracy(suite, protocol, seed)
     tasks: dict[str, Any] = {}
     for task in suite.tasks:
