@@ -122,7 +122,10 @@ def write_report(suite: Suite, out_dir: str | Path, seed: int = 0, progress: boo
         str(plot_gap_quintiles(chosen, suite.tasks, out / "gap_quintiles.png", title=suite.name)),
         str(plot_topk_recall(chosen, suite.tasks, out / "topk_recall.png", title=suite.name)),
     ]
+    from benchmark.replication import render, what_replicates
+
+    results["what_replicates"] = what_replicates(suite, seed)
     (out / "results.json").write_text(json.dumps(results, indent=2))
     path = out / "report.md"
-    path.write_text(render_markdown(suite, results, plots))
+    path.write_text(render_markdown(suite, results, plots) + "\n" + render(results["what_replicates"]))
     return path

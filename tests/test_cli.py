@@ -73,7 +73,7 @@ def test_report_writes_tables_and_plots(tmp_path):
     proc = run("report", "--suite", "zeng2025", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "report.md").read_text()
-    assert "Table 1" in text and "Table 2" in text and "Cross-task" in text
+    assert "Table 1" in text and "Table 2" in text and "Cross-task" in text and "What replicates" in text
     for png in ("gap_quintiles.png", "topk_recall.png"):
         assert (tmp_path / png).stat().st_size > 10_000
 

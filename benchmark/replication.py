@@ -1,0 +1,143 @@
+""" "What replicates": the paper's claims, asked again of a suite, each with numbers and a CI.
+
+1. Is PPL-CLM misleading (all-pairs accuracy below 0.5)?
+2. Do PPL-SC and Kshot-RAG beat PPL-CLM (paired bootstrap over the same pairs)?
+3. Does LTC beat the best single proxy under the splits protocol (same test pairs)? The best
+   single proxy is picked on those test pairs, which favours it.
+4. Do proxies at intermediate checkpoints (25/50/75%) predict the final SFT ranking?
+
+Every answer comes from ``scoring.pair_credits``; nothing here is a second scorer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmark import metrics
+from benchmark.predictors import get_predictor
+from benchmark.protocol import predict
+from benchmark.schema import Suite
+from benchmark.scoring import pair_credits
+
+SINGLE = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
+
+
+def _credits(suite: Suite, name: str, protocol: str, seed: int) -> pd.DataFrame:
+    return pair_credits(predict(suite, get_predictor(name), protocol, seed), suite, protocol, seed)
+
+
+def _acc_ci(credit: np.ndarray, seed: int) -> dict[str, Any]:
+    lo, hi = metrics.bootstrap_ci(credit, seed=seed)
+    return {"accuracy": float(np.mean(credit)), "ci95": [lo, hi]}
+
+
+def _diff(a: np.ndarray, b: np.ndarray, seed: int) -> dict[str, Any]:
+    mean, lo, hi = metrics.paired_bootstrap_diff(a, b, seed=seed)
+    return {"difference": mean, "ci95": [lo, hi], "significant": bool(lo > 0 or hi < 0)}
+
+
+def checkpoint_suite(suite: Suite, fraction: float) -> Suite | None:
+    """The suite with its proxies replaced by those measured at ``fraction`` of pre-training."""
+    table = suite.table("checkpoints")
+    if table is None:
+        return None
+    main_seed = suite.meta.get("main_seed", 0)
+    at = table[(table["seed"] == main_seed) & np.isclose(table["fraction"], fraction)]
+    at = at.set_index("model_id").reindex(suite.model_ids)
+    if at[list(SINGLE)].isna().any().any():
+        return None
+    models = suite.models.copy()
+    for p in SINGLE:
+        models[p] = at[p].to_numpy(dtype=float)
+    return replace(suite, models=models, cache={})
+
+
+def what_replicates(suite: Suite, seed: int = 0) -> dict[str, Any]:
+    """The four questions' answers, per task, as a JSON-able dict."""
+    out: dict[str, Any] = {"suite": suite.name, "questions": {}}
+    allp = {name: _credits(suite, name, "all-pairs", seed) for name in SINGLE}
+    q1, q2, q3, q4 = {}, {}, {}, {}
+    splits = {name: _credits(suite, name, "splits", seed) for name in (*SINGLE, "ltc_lightgbm")}
+    for task in suite.tasks:
+        c = {n: f[f["task"] == task]["credit"].to_numpy() for n, f in allp.items()}
+        q1[task] = {
+            **_acc_ci(c["ppl_clm"], seed),
+            "misleading": bool(_acc_ci(c["ppl_clm"], seed)["ci95"][1] < 0.5),
+        }
+        q2[task] = {n: _diff(c[n], c["ppl_clm"], seed) for n in ("ppl_sc", "kshot_rag")}
+        s = {n: f[f["task"] == task]["credit"].to_numpy() for n, f in splits.items()}
+        best = max(SINGLE, key=lambda n: s[n].mean())
+        q3[task] = {
+            "ltc_lightgbm": float(s["ltc_lightgbm"].mean()),
+            "best_single": best,
+            "best_single_accuracy": float(s[best].mean()),
+            **_diff(s["ltc_lightgbm"], s[best], seed),
+        }
+    for fraction in (0.25, 0.5, 0.75, 1.0):
+        early = checkpoint_suite(suite, fraction)
+        if early is None:
+            continue
+        for name in SINGLE:
+            f = _credits(early, name, "all-pairs", seed)
+            for task in suite.tasks:
+                q4.setdefault(task, {}).setdefault(name, {})[str(fraction)] = _acc_ci(
+                    f[f["task"] == task]["credit"].to_numpy(), seed
+                )
+    out["questions"] = {
+        "ppl_clm_misleading": q1,
+        "sc_and_rag_beat_clm": q2,
+        "ltc_beats_best_single": q3,
+        "intermediate_checkpoints": q4,
+    }
+    return out
+
+
+def render(result: dict[str, Any]) -> str:
+    """Markdown for the report's "What replicates" section."""
+    q = result["questions"]
+    lines = ["## What replicates", ""]
+    lines += ["**1. Is PPL-CLM misleading (all-pairs accuracy below 0.5)?**", ""]
+    for task, r in q["ppl_clm_misleading"].items():
+        verdict = "yes" if r["misleading"] else "no"
+        lines.append(f"- {task}: {verdict}: {r['accuracy']:.3f} [{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]")
+    lines += ["", "**2. Do PPL-SC and Kshot-RAG beat PPL-CLM?** (accuracy difference on the same pairs)", ""]
+    for task, r in q["sc_and_rag_beat_clm"].items():
+        cells = [
+            f"{n} {d['difference']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
+            + (" *" if d["significant"] else "")
+            for n, d in r.items()
+        ]
+        lines.append(f"- {task}: " + "; ".join(cells))
+    lines += ["", "**3. Does LTC (LightGBM) beat the best single proxy under the splits protocol?**", ""]
+    for task, r in q["ltc_beats_best_single"].items():
+        lines.append(
+            f"- {task}: LTC {r['ltc_lightgbm']:.3f} vs {r['best_single']} {r['best_single_accuracy']:.3f}: "
+            f"{r['difference']:+.3f} [{r['ci95'][0]:+.3f}, {r['ci95'][1]:+.3f}]"
+            + (" *" if r["significant"] else "")
+        )
+    if q["intermediate_checkpoints"]:
+        lines += [
+            "",
+            "**4. Do proxies at intermediate checkpoints predict the final SFT ranking?** "
+            "(all-pairs accuracy against the final SFT labels)",
+            "",
+        ]
+        for task, by_proxy in q["intermediate_checkpoints"].items():
+            fractions = sorted({f for r in by_proxy.values() for f in r}, key=float)
+            lines.append(f"| {task} | " + " | ".join(f"{float(f):.0%}" for f in fractions) + " |")
+            lines.append("|---|" + "---|" * len(fractions))
+            for name, r in by_proxy.items():
+                cells = [
+                    f"{r[f]['accuracy']:.3f} [{r[f]['ci95'][0]:.2f}, {r[f]['ci95'][1]:.2f}]"
+                    for f in fractions
+                ]
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append("")
+    else:
+        lines += ["", "**4.** This suite has no intermediate-checkpoint proxies."]
+    lines += ["", "`*`: the 95% bootstrap CI of the difference excludes 0."]
+    return "\n".join(lines) + "\n"
