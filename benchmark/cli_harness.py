@@ -1,7 +1,9 @@
-"""``sftcast proxies``: the five proxies of any causal-LM checkpoint, through lm-eval.
+"""``sftcast proxies`` and ``sftcast rank``: proxies of any causal-LM checkpoint, through lm-eval,
+and the ranking of a user's candidates by the leaderboard's best predictor.
 
-A thin shell over ``benchmark.harness.compute_proxies``; torch and lm_eval load inside the command.
-The equivalent ``lm_eval`` command is printed to stderr (see ``benchmark.harness.runner``).
+Thin shells over ``benchmark.harness.compute_proxies`` and ``benchmark.rank.rank_checkpoints``;
+torch, lm_eval and lightgbm load inside the commands. ``proxies`` prints the equivalent ``lm_eval``
+command to stderr (see ``benchmark.harness.runner``).
 """
 
 from __future__ import annotations
@@ -46,17 +48,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_proxies)
 
+    p = sub.add_parser(
+        "rank",
+        help="rank candidate checkpoints for fine-tuning on a task: proxies + a trained LTC predictor",
+        description="Compute the five proxies of each model, fit ltc_lightgbm on all models of a "
+        "training suite (its SFT scores on --task), predict every pair of your models and print the "
+        "Borda ranking with each model's mean pairwise win probability. Limitation: the predictor "
+        "reads raw proxy values, and a tree model does not extrapolate. Proxies of a suite at another "
+        "scale (zeng2025: 1B models, 1/ppl ~0.38) lie far from small checkpoints' (1/ppl ~0.01-0.1): "
+        "outside the training range every model looks alike, and the ranking carries little "
+        "information. Train on a suite at your models' scale (the tiny suite, once it exists).",
+    )
+    p.add_argument("--models", nargs="+", required=True, metavar="MODEL",
+                   help="two or more checkpoint folders or Hub ids loadable by transformers")  # fmt: skip
+    p.add_argument("--task", required=True, help="cms, rag or cbqa: the SFT outcome to predict")
+    p.add_argument(
+        "--suite-train",
+        default=None,
+        help="suite whose models and SFT scores train the predictor (default: zeng2025 until a "
+        "tiny suite exists, then tiny; see `sftcast suites`)",
+    )
+    p.add_argument("--predictor", default="ltc_lightgbm", help="(default: ltc_lightgbm)")
+    p.add_argument(
+        "--data",
+        default=None,
+        help="proxy data folder (default: runs/proxy_data/tiny-seed0, written if missing)",
+    )
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="(default: cpu)")
+    p.add_argument(
+        "--limit", type=int, default=None, help="at most N documents per lm-eval task (tests only)"
+    )
+    p.add_argument("--batch-size", type=int, default=8, help="(default: 8)")
+    p.add_argument("--out", default=None, help="also write the ranking, pairs and proxies as JSON here")
+    p.set_defaults(func=cmd_rank)
+
 
 def cmd_proxies(args: argparse.Namespace) -> int:
     from benchmark.errors import SftcastError
-    from benchmark.harness import compute_proxies, prepare_data
-    from benchmark.harness.runner import HELDOUT_FILE
+    from benchmark.harness import compute_proxies
+    from benchmark.rank import default_data_dir
 
     if args.data is None:
-        data = Path("runs/proxy_data") / f"{args.world}-seed{args.seed}"
-        if not (data / HELDOUT_FILE).is_file():
-            prepare_data(args.world, args.seed, data)
-            print(f"wrote {data} (world {args.world}, seed {args.seed})", file=sys.stderr)
+        data = default_data_dir(args.world, args.seed)
     else:
         data = Path(args.data)
         if not data.is_dir():
@@ -81,4 +114,26 @@ def cmd_proxies(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2))
     else:
         print(text)
+    return 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    from benchmark import list_suites
+    from benchmark.rank import DEFAULT_TRAIN_SUITE, format_ranking, rank_checkpoints, ranking_record
+
+    suite = args.suite_train or ("tiny" if "tiny" in list_suites() else DEFAULT_TRAIN_SUITE)
+    table = rank_checkpoints(
+        args.models,
+        args.task,
+        suite_train=suite,
+        data_dir=args.data,
+        device=args.device,
+        predictor=args.predictor,
+        limit=args.limit,
+        batch_size=args.batch_size,
+    )
+    print(format_ranking(table))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(ranking_record(table), indent=2, default=str) + "\n")
     return 0

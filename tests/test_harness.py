@@ -6,7 +6,6 @@ import json
 import math
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,8 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("lm_eval")
 torch.set_num_threads(1)
 
+from micro_models import micro_tokenizer, save_random_llama, write_micro_data  # noqa: E402
+
 from benchmark.errors import SftcastError  # noqa: E402
 from benchmark.harness import (  # noqa: E402
     PROXIES,
@@ -23,7 +24,6 @@ from benchmark.harness import (  # noqa: E402
     evaluate_family,
     free_signals,
     lm_eval_command,
-    prepare_heldout,
     proxies_from_results,
     render_tasks,
 )
@@ -35,58 +35,13 @@ from benchmark.harness.utils import (  # noqa: E402
     text_windows,
 )
 
-COLOURS = ["red", "blue", "green", "white"]
-
-
-def _records(family: str, subset: str, split: str, n: int) -> list[dict]:
-    rng = np.random.default_rng(zlib.crc32(f"{family}/{subset}/{split}".encode()))
-    out = []
-    for i in range(n):
-        colour = COLOURS[int(rng.integers(4))]
-        if family == "cms":
-            choices, gold = ["yes", "no"], int(rng.integers(2))
-            prompt = f"Is the cup {colour}?"
-        else:
-            choices, gold = COLOURS, COLOURS.index(colour)
-            passage = f"Passage: the cup is {colour}.\n" if family == "rag" else ""
-            prompt = f"{passage}Question: what colour is the cup?\nAnswer:"
-        out.append({"id": f"{family}/{subset}/{split}/{i}", "family": family, "subset": subset,
-                    "prompt": prompt, "choices": choices, "gold": gold, "answer": choices[gold]})  # fmt: skip
-    return out
-
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A data folder (held-out world text + tiny task files) and a random micro Llama with its BPE."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    from benchmark.tokenizer import train_tokenizer
-
     root = tmp_path_factory.mktemp("harness")
-    data = root / "data"
-    prepare_heldout(data, "micro", seed=0, n_words=1200)
-    for family, subsets in {"cms": ["boolq", "piqa"], "rag": ["nq_open"], "cbqa": ["trivia_qa"]}.items():
-        for subset in subsets:
-            for split, n in {"train": 8, "dev": 4, "test": 4}.items():
-                path = data / family / subset / f"{split}.jsonl"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text("".join(json.dumps(r) + "\n" for r in _records(family, subset, split, n)))
-    texts = [json.loads(line)["text"] for line in (data / "heldout_text.jsonl").read_text().splitlines()]
-    tok = train_tokenizer(texts * 3, vocab_size=400)
-    config = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-        tie_word_embeddings=True,
-    )
-    torch.manual_seed(0)
-    model = root / "model"
-    LlamaForCausalLM(config).save_pretrained(model)
-    tok.save_pretrained(model)
+    data = write_micro_data(root / "data")
+    model = save_random_llama(root / "model", micro_tokenizer(data), seed=0)
     return {"root": root, "data": data, "model": model}
 
 

@@ -274,21 +274,29 @@ def run_lm_eval(
     num_fewshot: int | None = None,
     model_args: dict[str, Any] | None = None,
     quiet: bool = True,
+    backend: str = "hf",
+    gen_kwargs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``lm_eval.simple_evaluate`` on the rendered tasks, as the ``lm_eval`` CLI runs it.
 
-    The model is ``hf`` with ``pretrained=model`` (plus ``model_args``); the task manager indexes
+    The model is ``backend`` (``hf``, or ``sftcast_hf``: ``hf`` with shared contexts, see
+    ``shared_prefix``) with ``pretrained=model`` (plus ``model_args``); the task manager indexes
     only ``tasks_dir`` and gets the model arguments as metadata, as the CLI's does.
+    ``gen_kwargs`` override the tasks' generation settings (``--gen_kwargs``).
     """
     from lm_eval import simple_evaluate
     from lm_eval.tasks import TaskManager
+
+    if backend == "sftcast_hf":
+        import benchmark.harness.shared_prefix  # noqa: F401 - registers the model name
 
     args = {"pretrained": str(model), **(model_args or {})}
     with _quiet_lm_eval(quiet):
         manager = TaskManager(include_path=str(tasks_dir), include_defaults=False, metadata=dict(args))
         results = simple_evaluate(
-            model="hf",
+            model=backend,
             model_args=args,
+            gen_kwargs=gen_kwargs,
             tasks=list(tasks),
             num_fewshot=num_fewshot,
             batch_size=batch_size,
@@ -414,8 +422,14 @@ def evaluate_family(
     limit: int | None = None,
     batch_size: int = 8,
     tasks_dir: str | Path | None = None,
+    backend: str = "hf",
+    max_gen_toks: int | None = None,
 ) -> dict[str, Any]:
     """Score a model on one task family through the same lm-eval tasks as the k-shot proxies.
+
+    ``backend="sftcast_hf"`` runs each prompt once for all its candidate answers (same numbers,
+    see ``shared_prefix``); ``max_gen_toks`` caps the greedy generation of the exact-match tasks
+    (the templates' default is 24 tokens).
 
     Returns:
         ``{"per_dataset": {subset: {"acc", "em" (None for cms), "gold_loglik"}}, "acc": mean,
@@ -429,7 +443,9 @@ def evaluate_family(
     if tasks_dir is None:
         tasks_dir = Path(data_dir).resolve() / "lm_eval_tasks" / f"{split}-{family}"
     tasks_path = render_tasks(data_dir, tasks_dir, split, [by_family[family]])
-    results = run_lm_eval(model_path, tasks_path, [spec["task"]], device, batch_size, limit, num_fewshot)
+    gen = {"max_gen_toks": max_gen_toks} if max_gen_toks else None
+    results = run_lm_eval(model_path, tasks_path, [spec["task"]], device, batch_size, limit, num_fewshot,
+                          backend=backend, gen_kwargs=gen)  # fmt: skip
     per_dataset: dict[str, dict[str, float | None]] = {}
     n_docs: dict[str, int] = {}
     for subset in find_subsets(data_dir, family, split):
