@@ -19,8 +19,8 @@ Evaluation goes through ``benchmark.harness.evaluate_family`` (lm-eval) when tha
 present, else through ``_evaluate_direct`` (the same three scores, batched torch, with the prompt's
 key-value cache shared by its choices). The lm-eval path uses lm-eval's tasks and metrics with the
 ``sftcast_hf`` model (``benchmark.harness.shared_prefix``: each prompt runs once for all its
-candidate answers), 32 prompts per batch and greedy generation capped at the longest answer plus
-one token; ``tests/test_sft.py`` checks that these give the scores of plain ``hf``.
+candidate answers) and 32 prompts per batch; ``tests/test_sft.py`` checks that these give the
+scores of plain ``hf`` at batch 8.
 
 >>> result = run_sft("runs/tiny/seed0/v01/checkpoint-600", "cbqa", "runs/tiny/seed0/tasks",
 ...                  preset="tiny", sft_seeds=2)   # doctest: +SKIP
@@ -296,20 +296,10 @@ def _evaluate_direct(
 # The harness path of ``evaluate``: lm-eval's tasks and metrics with the ``sftcast_hf`` model (each
 # prompt runs once for all its candidate answers: the same numbers as ``hf``, 3-10x fewer tokens),
 # 32 prompts per batch (a CPU runs a tiny model's batches of 32 far faster than 4 batches of 8).
+# Generation keeps the templates' 24 tokens: a lower cap would change exact match, because lm-eval
+# truncates the context to the model's length minus the generation budget (measured on tiny RAG).
 HARNESS_BACKEND = "sftcast_hf"
 HARNESS_BATCH_SIZE = 32
-
-
-def _generation_cap(tokenizer: Any, family: str, data_dir: str | Path, split: str) -> int:
-    """Greedy tokens for exact match: the longest gold answer (with its leading space) plus one,
-    for the newline or EOS that ends it. A generation that matches an answer is that answer's
-    tokens, so scores stay the same, barring a non-canonical tokenisation of the answer or extra
-    words that lm-eval's answer normalisation drops (articles, punctuation)."""
-    from benchmark.tasks import FAMILIES, load_records
-
-    answers = {r["answer"] for s in FAMILIES[family] for r in load_records(data_dir, family, s, split)}
-    lengths = [len(tokenizer(" " + a, add_special_tokens=False)["input_ids"]) for a in answers]
-    return max(lengths, default=0) + 1
 
 
 def harness_available() -> bool:
@@ -353,7 +343,6 @@ def evaluate(
                 limit=limit,
                 batch_size=HARNESS_BATCH_SIZE,
                 backend=HARNESS_BACKEND,
-                max_gen_toks=None if family == "cms" else _generation_cap(tokenizer, family, data_dir, split),
             )
         result["evaluator"] = "harness"
         return result

@@ -117,19 +117,17 @@ def test_harness_and_direct_evaluation_agree(setup) -> None:
 @pytest.mark.skipif(not harness_available(), reason="benchmark.harness is not installed")
 @pytest.mark.parametrize("family", ["cms", "rag", "cbqa"])
 def test_fast_harness_path_gives_the_old_scores(setup, family: str) -> None:
-    """SFT evaluation's lm-eval settings (sftcast_hf, batch 32, capped generation) against the
-    previous ones (hf, batch 8, 24 tokens): the same accuracy and exact match, log-likelihoods
-    to float rounding. Micro RAG prompts exceed the micro context, so that family also covers
-    the fallback to hf's left truncation."""
+    """SFT evaluation's lm-eval settings (sftcast_hf, batch 32) against the previous ones (hf,
+    batch 8): the same accuracy and exact match, log-likelihoods to float rounding. Micro RAG
+    prompts exceed the micro context, so that family also covers the fallback to hf's left
+    truncation."""
     from benchmark.harness import evaluate_family
-    from benchmark.sft import HARNESS_BACKEND, HARNESS_BATCH_SIZE, _generation_cap
+    from benchmark.sft import HARNESS_BACKEND, HARNESS_BATCH_SIZE
 
     model_path, data = str(setup[0]), setup[1]
-    _, tok = load_model(setup[0])
-    cap = None if family == "cms" else _generation_cap(tok, family, data, "test")
     old = evaluate_family(model_path, family, data, limit=16, batch_size=8)
     new = evaluate_family(model_path, family, data, limit=16, batch_size=HARNESS_BATCH_SIZE,
-                          backend=HARNESS_BACKEND, max_gen_toks=cap)  # fmt: skip
+                          backend=HARNESS_BACKEND)  # fmt: skip
     assert new["n_docs"] == old["n_docs"]
     for subset, scores in old["per_dataset"].items():
         assert new["per_dataset"][subset]["acc"] == scores["acc"], subset

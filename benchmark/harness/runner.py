@@ -429,7 +429,8 @@ def evaluate_family(
 
     ``backend="sftcast_hf"`` runs each prompt once for all its candidate answers (same numbers,
     see ``shared_prefix``); ``max_gen_toks`` caps the greedy generation of the exact-match tasks
-    (the templates' default is 24 tokens).
+    (the templates' default is 24 tokens). lm-eval truncates a generation context to the model's
+    length minus this budget, so on long prompts changing it changes exact match.
 
     Returns:
         ``{"per_dataset": {subset: {"acc", "em" (None for cms), "gold_loglik"}}, "acc": mean,
