@@ -147,8 +147,14 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
         result = _cached(
             run / "sft" / f"{name}.json",
             lambda family=family: run_sft(
-                ckpts[-1][1], family, data, preset=settings.suite, sft_seeds=settings.sft_seeds, seed=seed,
-                device=settings.device, **settings.sft_overrides,
+                ckpts[-1][1],
+                family,
+                data,
+                preset=settings.suite,
+                sft_seeds=settings.sft_seeds,
+                seed=seed,
+                device=settings.device,
+                **settings.sft_overrides,
             ),  # fmt: skip
         )
         sft[family] = {k: result.get(k) for k in ("score", "paper_metric", "acc", "em", "gold_loglik")}
@@ -190,9 +196,19 @@ def _job(settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]
     return variant, seed, str(path)
 
 
-def _git_commit(path: str, message: str) -> None:
-    subprocess.run(["git", "add", path], check=True, capture_output=True)
-    subprocess.run(["git", "commit", "-q", "-m", message, "--", path], check=True, capture_output=True)
+def _git_commit(path: str, message: str, tries: int = 5) -> str | None:
+    """Commit one record; retried while another git process holds the index. Returns an error or None."""
+    error = None
+    for attempt in range(tries):
+        add = subprocess.run(["git", "add", path], capture_output=True, text=True)
+        commit = subprocess.run(
+            ["git", "commit", "-q", "-m", message, "--", path], capture_output=True, text=True
+        )
+        if add.returncode == 0 and commit.returncode == 0:
+            return None
+        error = (add.stderr + commit.stderr).strip().splitlines()[-1:] or ["git failed"]
+        time.sleep(1 + attempt)
+    return f"could not commit {path}: {error[0]}"
 
 
 def pending(settings: RunSettings, variants: list[int], seeds: list[int]) -> list[tuple[int, int]]:
@@ -232,9 +248,11 @@ def run_suite(
                 bar.write(f"FAILED variant {v} seed {s}: {exc}")
             else:
                 written.append(path)
-                if git_commit:
-                    _git_commit(path, f"{settings.suite} suite: record of variant {v}, seed {s}")
                 bar.write(f"recorded {path}")
+                if git_commit:
+                    problem = _git_commit(path, f"{settings.suite} suite: record of variant {v}, seed {s}")
+                    if problem:
+                        bar.write(f"warning: {problem} (the record is on disk; commit it by hand)")
             bar.update(1)
     bar.close()
     if failures:
