@@ -94,3 +94,21 @@ def test_noise_table_from_records():
 
     table = noise_table([rec(1, 0, 0.1), rec(1, 1, 0.2), rec(2, 0, 0.5), rec(2, 1, 0.6)])
     assert set(table["score"]) == {"score", "acc"} and (table["family"] == "cms").all()
+
+
+def test_git_commit_of_a_record(tmp_path, monkeypatch):
+    import subprocess
+
+    from benchmark.runner import _git_commit
+
+    monkeypatch.chdir(tmp_path)
+    subprocess.run(["git", "init", "-q"], check=True)
+    subprocess.run(["git", "config", "user.email", "t@example.org"], check=True)
+    subprocess.run(["git", "config", "user.name", "t"], check=True)
+    (tmp_path / "other.txt").write_text("staged but not part of the record commit")
+    subprocess.run(["git", "add", "other.txt"], check=True)
+    (tmp_path / "v01.json").write_text("{}")
+    assert _git_commit("v01.json", "record") is None
+    log = subprocess.run(["git", "show", "--stat", "--format=%s"], capture_output=True, text=True).stdout
+    assert "v01.json" in log and "other.txt" not in log
+    assert _git_commit("missing.json", "record", tries=1).startswith("could not commit missing.json")
