@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_suite_noise)
 
     p = sub.add_parser(
-        "pretrain", help="pre-train one variant of a suite (world -> corpus -> objective -> loop)"
+        "pretrain", help="pre-train one variant of a suite (world or SlimPajama -> objective -> loop)"
     )
     p.add_argument("--suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
     p.add_argument(
@@ -78,6 +78,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--device", choices=("auto", "cpu", "cuda"), default="auto", help="cpu forces the CPU (default: auto)"
     )
     p.add_argument("--n-tokens", type=int, default=None, help="corpus token budget (default: the preset's)")
+    p.add_argument(
+        "--data",
+        default=None,
+        metavar="PATH_OR_REPO_ID",
+        help="'world', or a SlimPajama-schema parquet/jsonl file, folder or Hub id, streamed once into "
+        "an on-disk token file (default: the preset's: world; cerebras/SlimPajama-627B for paper1b)",
+    )
+    p.add_argument(
+        "--tokenizer",
+        default=None,
+        metavar="PATH_OR_REPO_ID",
+        help="any AutoTokenizer instead of the suite BPE; the objectives' special tokens are added",
+    )
     p.add_argument(
         "--set",
         dest="overrides",
@@ -152,6 +165,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         resume=not args.no_resume,
         max_steps_this_session=args.max_steps_this_session,
         progress_bar=not args.no_progress,
+        data=args.data,
+        tokenizer=args.tokenizer,
     )
     keys = (
         "finished",

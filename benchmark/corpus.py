@@ -1,7 +1,9 @@
 """Pre-training corpora: the paper's domain mixtures, domain tagging and length filtering.
 
 One code path mixes documents from per-domain streams, whether the streams come from the seeded
-world (``build_corpus``) or from real SlimPajama rows (``read_slimpajama``).
+world (``build_corpus``) or from real SlimPajama rows (``read_slimpajama``). ``mix_documents``
+fills a token budget in memory; ``iter_mixed_documents`` is its streaming form (same shares,
+filter and tags) for corpora too large to hold, used by ``benchmark.stream``.
 
 Conventions, chosen once here:
 
@@ -147,16 +149,71 @@ def mix_documents(
         raise SftcastError(f"no documents for domain(s) {', '.join(sorted(missing))}")
     out: list[Document] = []
     for domain, share in shares.items():
-        stream = iter(streams[domain])
-        head = list(stream) if calibration is None else list(islice(stream, calibration))
-        counted = [(text, count(text)) for text in head]
-        lo, hi = length_bounds((n for _, n in counted), length_filter)
-        candidates: Iterator[tuple[str, int]] = (
-            (text, n) for text, n in _chain(counted, ((t, count(t)) for t in stream)) if lo <= n <= hi
-        )
+        candidates = length_filtered(streams[domain], count, length_filter, calibration)
         out += _fill(domain, candidates, share * n_tokens, domain_tagging)
     random.Random(f"mix/{seed}").shuffle(out)
     return out
+
+
+def iter_mixed_documents(
+    streams: Mapping[str, Iterable[str]],
+    shares: Mapping[str, float],
+    *,
+    domain_tagging: bool = False,
+    length_filter: str = "none",
+    count_tokens: Callable[[str], int] | None = None,
+    calibration: int | None = CALIBRATION_DOCS,
+) -> Iterator[Document]:
+    """The streaming form of ``mix_documents``: an endless interleave with no token budget.
+
+    Same streams, shares, length filter (quantiles from the leading ``calibration`` documents of
+    each stream, which are then used, not discarded) and tags as ``mix_documents``. The next
+    document always comes from the domain furthest below its share (ties: the order of
+    ``shares``), so **every prefix** of the output follows the mixture to within one document
+    per domain, and the order is a pure function of the streams: no RNG, nothing held in memory.
+    The output stops when the domain it needs next runs dry (a finite source): past that point
+    the mixture could not hold. Consumers shuffle downstream (``train.ObjectiveDataset`` permutes
+    windows).
+    """
+    count = count_tokens or whitespace_tokens
+    missing = set(shares) - set(streams)
+    if missing:
+        raise SftcastError(f"no documents for domain(s) {', '.join(sorted(missing))}")
+    candidates = {
+        d: length_filtered(streams[d], count, length_filter, calibration) for d, s in shares.items() if s > 0
+    }
+    totals = dict.fromkeys(candidates, 0)
+    while True:
+        domain = min(totals, key=lambda d: totals[d] / shares[d])
+        item = next(candidates[domain], None)
+        if item is None:
+            return
+        text, n = item
+        totals[domain] += n
+        yield Document(domain, tag_text(domain, text) if domain_tagging else text, n)
+
+
+def tag_text(domain: str, text: str) -> str:
+    """``text`` prefixed with its domain's tag and a space: ``"[Wikipedia] Ada ..."``."""
+    return DOMAIN_TAGS.get(domain, f"[{domain}]") + " " + text
+
+
+def length_filtered(
+    stream: Iterable[str],
+    count: Callable[[str], int],
+    length_filter: str,
+    calibration: int | None = CALIBRATION_DOCS,
+) -> Iterator[tuple[str, int]]:
+    """(text, token count) of the documents of one domain's stream that pass ``length_filter``.
+
+    The quantile bounds come from the stream's first ``calibration`` documents (all of it when
+    ``None``); those documents are kept in the output too.
+    """
+    stream = iter(stream)
+    head = list(stream) if calibration is None else list(islice(stream, calibration))
+    counted = [(text, count(text)) for text in head]
+    lo, hi = length_bounds((n for _, n in counted), length_filter)
+    return ((text, n) for text, n in _chain(counted, ((t, count(t)) for t in stream)) if lo <= n <= hi)
 
 
 def _chain(first: list[tuple[str, int]], rest: Iterator[tuple[str, int]]) -> Iterator[tuple[str, int]]:
@@ -166,14 +223,13 @@ def _chain(first: list[tuple[str, int]], rest: Iterator[tuple[str, int]]) -> Ite
 
 def _fill(domain: str, candidates: Iterator[tuple[str, int]], target: float, tagging: bool) -> list[Document]:
     docs, total, skips = [], 0, 0
-    tag = DOMAIN_TAGS.get(domain, f"[{domain}]") + " "
     for text, n in candidates:
         if total >= target or skips >= _MAX_SKIPS:
             break
         if total + n - target > target - total:  # overshoots more than it fills: try a shorter one
             skips += 1
             continue
-        docs.append(Document(domain, tag + text if tagging else text, n))
+        docs.append(Document(domain, tag_text(domain, text) if tagging else text, n))
         total += n
     return docs
 

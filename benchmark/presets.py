@@ -12,6 +12,7 @@ its reason, nanoGPT style.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,11 +30,14 @@ class Preset:
 
     name: str
     purpose: str
-    world: str  # ``World.generate(size=...)``; the real-data path for paper1b is SlimPajama
+    world: str  # ``World.generate(size=...)``, when ``data`` is "world"
     n_tokens: int  # corpus tokens built per variant
     vocab_size: int  # BPE vocabulary, trained once per suite on a DC-0 corpus
     model: dict[str, Any]  # ``LlamaConfig`` keyword arguments (vocab_size comes from the tokenizer)
     train: dict[str, Any] = field(default_factory=dict)  # ``TrainConfig`` overrides
+    # "world" (the generated world) or a SlimPajama-schema file, folder or Hub id (benchmark.stream);
+    # ``sftcast pretrain --data`` overrides it
+    data: str = "world"
 
     def llama_config(self, vocab_size: int | None = None) -> Any:
         """The ``transformers.LlamaConfig`` of this preset."""
@@ -136,6 +140,7 @@ PRESETS.register("paper1b", Preset(
         "log_every": 10,
         "num_workers": 4,
     },
+    data="cerebras/SlimPajama-627B",  # streamed once per data setting into a token file (stream.py)
 ))
 
 
@@ -231,12 +236,18 @@ def suite_dir(suite: str, out: str | Path = "runs", seed: int = 0) -> Path:
     return Path(out) / suite / f"seed{seed}"
 
 
-def suite_tokenizer(suite: str, out: str | Path = "runs", seed: int = 0) -> Any:
-    """The suite's BPE tokenizer: trained once on a DC-0 corpus (with domain tags) and cached.
+def suite_tokenizer(
+    suite: str, out: str | Path = "runs", seed: int = 0, data: str = "world", tokenizer: str | None = None
+) -> Any:
+    """The suite's tokenizer: a BPE trained once on a DC-0 corpus (with domain tags) and cached.
 
     All 50 variants share it, so their losses compare. It is trained on the tagged DC-0 corpus:
     DC-0 holds all seven domains, and with the tags in its training text the tagged variants do
     not shred their tags into rare pieces. A file lock lets two lanes (or DDP ranks) ask at once.
+    With real ``data`` (a SlimPajama-schema source) the BPE is trained on the leading
+    ``TOKENIZER_TOKENS`` words of that source's tagged DC-0 stream and cached per source.
+    ``tokenizer`` (any ``AutoTokenizer`` path or Hub id) replaces the BPE; the special tokens the
+    objectives need are added (``ensure_special_tokens``) and the model's vocabulary follows.
     """
     from filelock import FileLock
 
@@ -244,14 +255,27 @@ def suite_tokenizer(suite: str, out: str | Path = "runs", seed: int = 0) -> Any:
     from benchmark.tokenizer import load_tokenizer, train_tokenizer
     from benchmark.world import World
 
+    if tokenizer is not None:
+        return load_tokenizer(tokenizer)
     preset = get_preset(suite)
-    path = suite_dir(suite, out, seed) / "tokenizer"
+    budget = min(preset.n_tokens, TOKENIZER_TOKENS)
+    if data == "world":
+        path = suite_dir(suite, out, seed) / "tokenizer"
+    else:
+        from benchmark.stream import source_id
+
+        digest = hashlib.sha1(source_id(data).encode()).hexdigest()[:10]
+        path = suite_dir(suite, out, seed) / f"tokenizer-data-{digest}"
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock"):
         if not (path / "tokenizer.json").exists():
-            world = World.generate(size=preset.world, seed=seed)
-            budget = min(preset.n_tokens, TOKENIZER_TOKENS)
-            texts = build_corpus(world, "DC-0", n_tokens=budget, domain_tagging=True, seed=seed)
+            if data == "world":
+                world = World.generate(size=preset.world, seed=seed)
+                texts = build_corpus(world, "DC-0", n_tokens=budget, domain_tagging=True, seed=seed)
+            else:
+                from benchmark.stream import sample_texts
+
+                texts = sample_texts(data, "DC-0", budget, domain_tagging=True)
             train_tokenizer(texts, vocab_size=preset.vocab_size).save_pretrained(path)
         return load_tokenizer(path)
 
@@ -268,6 +292,8 @@ def pretrain_variant(
     max_steps_this_session: int | None = None,
     progress_bar: bool = True,
     world_seed: int | None = None,
+    data: str | None = None,
+    tokenizer: str | None = None,
 ) -> dict[str, Any]:
     """Train variant ``variant`` of ``suite``; return its summary (``{out}/{suite}/seed{seed}/v{NN}``).
 
@@ -277,6 +303,12 @@ def pretrain_variant(
     variant on the same data (the noise estimate). The corpus follows the variant's mixture,
     tagging and length filter, counted in the suite tokenizer's tokens; ``overrides`` replace
     ``TrainConfig`` fields (``--set key=value`` on the CLI).
+
+    ``data`` (default: the preset's) is ``"world"`` or a SlimPajama-schema file, folder or Hub
+    id. Real data are streamed once into an on-disk token file shared by every variant with the
+    same data settings (``benchmark.stream.prepare_tokens``), under ``.../seed{world_seed}/data``;
+    training maps it, so nothing of its size is held in memory. ``tokenizer`` replaces the
+    suite BPE with any ``AutoTokenizer`` (see ``suite_tokenizer``).
     """
     import time
 
@@ -288,19 +320,36 @@ def pretrain_variant(
     preset, v = get_preset(suite), get_variant(suite, variant)
     t0 = time.perf_counter()
     world_seed = seed if world_seed is None else world_seed
-    tok = suite_tokenizer(suite, out, world_seed)
-    world = World.generate(size=preset.world, seed=world_seed)
+    data = preset.data if data is None else data
+    tok = suite_tokenizer(suite, out, world_seed, data=data, tokenizer=tokenizer)
     budget = n_tokens or preset.n_tokens
-    texts = build_corpus(
-        world,
-        v.data_mixture,
-        n_tokens=budget,
-        domain_tagging=v.domain_tagging,
-        length_filter=v.length_filter,
-        seed=world_seed,
-        count_tokens=token_counter(tok),
-    )
-    stream = encode_stream(tok, texts)
+    if data == "world":
+        world = World.generate(size=preset.world, seed=world_seed)
+        texts = build_corpus(
+            world,
+            v.data_mixture,
+            n_tokens=budget,
+            domain_tagging=v.domain_tagging,
+            length_filter=v.length_filter,
+            seed=world_seed,
+            count_tokens=token_counter(tok),
+        )
+        stream = encode_stream(tok, texts)
+        corpus = {"n_docs": len(texts), "n_tokens": len(stream), "budget": budget}
+    else:
+        from benchmark.stream import prepare_tokens
+
+        stream = prepare_tokens(
+            data,
+            tok,
+            v.data_mixture,
+            domain_tagging=v.domain_tagging,
+            length_filter=v.length_filter,
+            n_tokens=budget,
+            cache_dir=suite_dir(suite, out, world_seed) / "data",
+        )
+        corpus = {"n_docs": stream.meta["n_docs"], "n_tokens": len(stream), "budget": budget,
+                  "path": str(stream.path), "tokens_by_domain": stream.meta["tokens_by_domain"]}  # fmt: skip
     prep_s = time.perf_counter() - t0
     cfg = TrainConfig(**preset.train).replace(
         objective=v.objective, learning_rate=v.learning_rate, seed=seed, **(overrides or {})
@@ -309,9 +358,10 @@ def pretrain_variant(
         "suite": suite,
         "variant": v.to_dict(),
         "preset": preset.to_dict(),
-        "corpus": {"n_docs": len(texts), "n_tokens": len(stream), "budget": budget},
-        "world": {"size": preset.world, "seed": world_seed},
-        "tokenizer": str(suite_dir(suite, out, world_seed) / "tokenizer"),
+        "data": data,
+        "corpus": corpus,
+        "world": {"size": preset.world, "seed": world_seed} if data == "world" else None,
+        "tokenizer": tokenizer or str(Path(tok.name_or_path)),
         "prep_s": round(prep_s, 3),
     }
     return train(

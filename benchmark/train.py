@@ -4,7 +4,8 @@ nanoGPT in spirit: a block of plain defaults, one loop that reads top to bottom,
 ``accelerate`` owns devices and distribution, so the same code runs on one CPU thread, one GPU,
 or ``accelerate launch``/``torchrun`` across nodes.
 
-The data are a packed stream of token ids cut into ``seq_len`` windows. Example ``g`` of a run is
+The data are a packed stream of token ids cut into ``seq_len`` windows, held in memory or, for real
+corpora too large for that, mapped from a token file on disk (``benchmark.stream``). Example ``g`` of a run is
 window ``perm_e[g mod n]`` (a seeded permutation per epoch ``e``) passed through the objective with
 ``numpy.random.default_rng([seed, g])``: a pure function of ``(seed, g)``. Resuming therefore needs
 only the step, the weights, the optimizer and the RNG states, and a killed-and-resumed run ends with
@@ -39,6 +40,7 @@ import torch
 
 from benchmark.errors import SftcastError
 from benchmark.objectives import Objective, SpecialIds, get_objective
+from benchmark.stream import TokenFile
 
 
 @dataclass
@@ -152,7 +154,7 @@ class ObjectiveDataset(torch.utils.data.Dataset):
 
     def __init__(
         self,
-        stream: np.ndarray,
+        stream: np.ndarray | TokenFile,
         objective: Objective,
         special: SpecialIds,
         seq_len: int,
@@ -221,7 +223,7 @@ class Progress:
 
 
 def train(
-    token_ids: np.ndarray | torch.Tensor | Sequence[Sequence[int]],
+    token_ids: np.ndarray | torch.Tensor | Sequence[Sequence[int]] | TokenFile,
     tokenizer: Any,
     model_config: Any,
     cfg: TrainConfig,
@@ -237,7 +239,8 @@ def train(
     """Pre-train a ``LlamaForCausalLM`` on ``token_ids`` with ``cfg.objective``; return the summary.
 
     Args:
-        token_ids: a packed 1-D stream of ids, or a list of token-id documents (packed with EOS).
+        token_ids: a packed 1-D stream of ids, a list of token-id documents (packed with EOS), or
+            a ``benchmark.stream.TokenFile`` (a packed stream on disk, for corpora too large to hold).
         tokenizer: a Hugging Face tokenizer carrying the sentinels and UL2 mode tokens; it is saved
             with every checkpoint.
         model_config: a ``transformers.LlamaConfig``; on resume the saved one must match.
@@ -267,7 +270,7 @@ def train(
 
 
 def _train(
-    token_ids: np.ndarray | torch.Tensor | Sequence[Sequence[int]],
+    token_ids: np.ndarray | torch.Tensor | Sequence[Sequence[int]] | TokenFile,
     tokenizer: Any,
     model_config: Any,
     cfg: TrainConfig,
@@ -314,6 +317,8 @@ def _train(
     special = SpecialIds.from_tokenizer(tokenizer)
     if isinstance(token_ids, torch.Tensor):
         stream = token_ids.detach().cpu().numpy().astype(np.int64)
+    elif isinstance(token_ids, TokenFile):  # on disk: each DataLoader worker maps it, nothing is copied
+        stream = token_ids
     elif len(token_ids) and not np.isscalar(token_ids[0]):
         stream = pack(token_ids, special.eos)  # type: ignore[arg-type]
     else:
