@@ -99,7 +99,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     """Pre-train, measure proxies at every checkpoint, fine-tune on each family; return the record."""
     import torch
 
-    from benchmark.harness import compute_proxies
+    from benchmark.harness import PROXY_VERSION, compute_proxies
     from benchmark.harness.runner import param_norm
     from benchmark.presets import get_variant, pretrain_variant, suite_dir
     from benchmark.sft import run_sft
@@ -129,7 +129,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     for step, path in ckpts:
         limit = settings.final_proxy_limit if step == final_step else settings.checkpoint_proxy_limit
         proxies = _cached(
-            run / "proxies" / f"checkpoint-{step}-limit{limit}.json",
+            run / "proxies" / f"checkpoint-{step}-limit{limit}-v{PROXY_VERSION}.json",
             lambda path=path, limit=limit: compute_proxies(str(path), data, settings.device, limit),
         )
         checkpoints[str(step)] = {

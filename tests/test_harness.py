@@ -31,8 +31,9 @@ from benchmark.harness.utils import (  # noqa: E402
     normalize_answer,
     process_choices,
     process_generation,
+    sc_rendering,
     span_corruption_request,
-    text_windows,
+    token_windows,
 )
 
 
@@ -54,36 +55,93 @@ def library(setup: dict[str, Path]) -> dict:
 # PPL-SC request construction
 
 
+def _training_sequence(ids: list[int], seed: list[int], tok) -> tuple[list[int], list[int]]:
+    """SC pre-training's rendering of a window at seq_len 128: (sequence, loss tokens), by span_corrupt."""
+    from benchmark.objectives import IGNORE, SpecialIds, span_corrupt
+
+    ex = span_corrupt(ids, np.random.default_rng(seed), SpecialIds.from_tokenizer(tok), 128)
+    n = int(ex.attention_mask.sum())
+    return ex.input_ids[:n].tolist(), [t for t in ex.labels[:n].tolist() if t != IGNORE]
+
+
 def test_span_corruption_request_hand_cases() -> None:
-    # 8 pieces at density 0.25, mean span 2: T5 arithmetic gives 2 noise pieces in 1 span; with this
+    from benchmark.tokenizer import train_tokenizer
+
+    words = " ".join(f"w{i}" for i in range(40))
+    tok = train_tokenizer([words] * 50 + ["a b c d e f g h"] * 50, vocab_size=500)
+    # 8 tokens at density 0.25, mean span 2: T5 arithmetic gives 2 noise tokens in 1 span; with this
     # seed the span is " g h", so the context keeps "a".."f", its sentinel and the first target sentinel.
-    pieces = ["a", " b", " c", " d", " e", " f", " g", " h"]
-    assert span_corruption_request(pieces, np.random.default_rng(0), 0.25, 2.0) == (
+    ids = tok.encode("a b c d e f g h")
+    assert tok.convert_ids_to_tokens(ids) == ["a", "Ġb", "Ġc", "Ġd", "Ġe", "Ġf", "Ġg", "Ġh"]
+    assert span_corruption_request(ids, np.random.default_rng(0), tok, 0.25, 2.0) == (
         "a b c d e f<extra_id_0><extra_id_0>",
         " g h</s>",
     )
-    # 40 words at (0.15, 3): 6 noise words in 2 spans (w33-w37 and w39).
-    words = text_windows(" ".join(f"w{i}" for i in range(40)), 48)[0]
-    context, continuation = span_corruption_request(words, np.random.default_rng([1234, 0, 0]))
-    kept = " ".join(f"w{i}" for i in range(33))
-    assert context == f"{kept}<extra_id_0> w38<extra_id_1><extra_id_0>"
-    assert continuation == " w33 w34 w35 w36 w37<extra_id_1> w39</s>"
-    assert span_corruption_request(["solo"], np.random.default_rng(0)) is None
+    # 40 words are 80 tokens (" w" and the number apart) at (0.15, 3): 12 noise tokens in 4 spans, cut
+    # in tokens, not words: "3 w4 w5 w6 w7" (9 tokens, the first span starts inside "w3"), "13", "35", "39".
+    ids = tok.encode(words)
+    assert len(ids) == 80
+    context, continuation = span_corruption_request(ids, np.random.default_rng([1234, 0]), tok)
+    kept = " ".join(f"w{i}" for i in range(14, 35))
+    tail = "w36 w37 w38 w<extra_id_3><extra_id_0>"
+    assert context == f"w0 w1 w2 w<extra_id_0> w8 w9 w10 w11 w12 w<extra_id_1> {kept} w<extra_id_2> {tail}"
+    assert continuation == "3 w4 w5 w6 w7<extra_id_1>13<extra_id_2>35<extra_id_3>39</s>"
+    # what HFLM scores: the tokens of context + continuation after those of context are the SC loss tokens
+    sequence, loss = _training_sequence(ids, [1234, 0], tok)
+    assert tok.encode(context + continuation) == sequence
+    assert tok.encode(context + continuation)[len(tok.encode(context)) :] == loss == tok.encode(continuation)
+    assert span_corruption_request(ids[:1], np.random.default_rng(0), tok) is None
 
 
-def test_span_corruption_request_reassembles_the_text() -> None:
+def test_token_windows_are_the_training_stream() -> None:
+    from benchmark.train import pack
+
+    docs = [[1, 2, 3], [4, 5], [6, 7, 8, 9]]
+    windows = token_windows(docs, eos=0, size=5)
+    assert windows == [[1, 2, 3, 0, 4], [5, 0, 6, 7, 8]]
+    stream = pack(docs, 0)  # what pre-training windows: len(stream) // seq_len windows
+    assert windows == [stream[i * 5 : (i + 1) * 5].tolist() for i in range(len(stream) // 5)]
+    assert token_windows([[1, 2]], eos=0, size=5) == []
+
+
+def test_span_corruption_request_reassembles_the_text(setup: dict[str, Path]) -> None:
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(setup["model"])
     text = "The cork ball floats.\nAda works at Flarnbaia Systems, near the old bridge. " * 6
-    for j, pieces in enumerate(text_windows(text, 20)):
-        context, continuation = span_corruption_request(pieces, np.random.default_rng([7, 0, j]))
+    ids = tok.encode(text)
+    for j in range(0, len(ids) - 20, 20):
+        window = ids[j : j + 20]
+        context, continuation = span_corruption_request(window, np.random.default_rng([7, j]), tok)
         inputs = context.split("<extra_id_")
         targets = continuation.removesuffix("</s>").split("<extra_id_")
         spans = [targets[0]] + [t.split(">", 1)[1] for t in targets[1:]]  # the first sentinel is in context
         rebuilt = inputs[0] + "".join(spans[k] + inputs[k + 1].split(">", 1)[1] for k in range(len(spans)))
-        assert rebuilt == "".join(pieces)
+        assert rebuilt == tok.decode(window)
         assert 0 < len(continuation) < len(context)
 
 
+def test_span_corruption_request_with_a_foreign_tokenizer() -> None:
+    """A tokenizer without sentinels gets them as text: several ordinary tokens each, all scored."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)  # fmt: skip
+    bpe.train_from_iterator(["a b c d e f g h"] * 20, trainer=trainer)
+    tok = PreTrainedTokenizerFast(tokenizer_object=bpe)
+    rendering = sc_rendering(tok)
+    assert not rendering.native and min(rendering.special.sentinels) >= len(tok)
+    request = span_corruption_request(tok.encode("a b c d e f g h"), np.random.default_rng(0), tok, 0.25, 2.0)
+    assert request == ("a b c d e f<extra_id_0><extra_id_0>", " g h</s>")
+    assert len(tok.encode(request[1])) > 3  # " g h" plus "</s>" in pieces
+
+
 def test_ppl_sc_requests_are_what_lm_eval_sends(setup: dict[str, Path]) -> None:
+    from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
     from transformers import AutoTokenizer
 
@@ -91,15 +149,22 @@ def test_ppl_sc_requests_are_what_lm_eval_sends(setup: dict[str, Path]) -> None:
     manager = TaskManager(include_path=str(tasks_dir), include_defaults=False,
                           metadata={"pretrained": str(setup["model"])})  # fmt: skip
     task = manager.load(["ppl_sc"])["tasks"]["ppl_sc"]
-    task.build_all_requests(limit=3)
-    text = json.loads((setup["data"] / "heldout_text.jsonl").read_text().splitlines()[0])["text"]
-    pieces = text_windows(text, 48)[0]
-    expected = span_corruption_request(pieces, np.random.default_rng([1234, 0, 0]))
-    assert task.instances[0].args == expected
+    task.build_all_requests()
     tok = AutoTokenizer.from_pretrained(setup["model"])
-    doc = task.instances[0].doc
-    assert doc["n_tokens"] == len(tok.encode("".join(expected))) - len(tok.encode(expected[0]))
-    assert doc["n_tokens"] == len(tok.encode(expected[1]))  # the context ends on a special token
+    lines = (setup["data"] / "heldout_text.jsonl").read_text().splitlines()
+    docs = [tok.encode(json.loads(line)["text"]) for line in lines]
+    windows = token_windows(docs, tok.eos_token_id, 112)
+    assert len(task.instances) == len(windows) > 5
+    first = span_corruption_request(windows[0], np.random.default_rng([1234, 0]), tok)
+    assert task.instances[0].args == first
+    # HFLM's own split of every request gives exactly the SC training sequence and its loss tokens
+    lm = HFLM(pretrained=str(setup["model"]), device="cpu", batch_size=1)
+    for g, instance in enumerate(task.instances):
+        context_enc, continuation_enc = lm._encode_pair(*instance.args)
+        sequence, loss = _training_sequence(windows[g], [1234, g], tok)
+        assert context_enc + continuation_enc == sequence and continuation_enc == loss
+        assert instance.doc["n_tokens"] == len(continuation_enc) and instance.doc["exact"]
+        assert len(sequence) <= 128
 
 
 # ---------------------------------------------------------------------------------------------

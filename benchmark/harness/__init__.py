@@ -7,6 +7,7 @@ on one task family; see ``benchmark.harness.runner`` for the data layout and the
 
 from benchmark.harness.runner import (
     PROXIES,
+    PROXY_VERSION,
     compute_proxies,
     evaluate_family,
     find_subsets,
@@ -21,6 +22,7 @@ from benchmark.harness.runner import (
 
 __all__ = [
     "PROXIES",
+    "PROXY_VERSION",
     "compute_proxies",
     "evaluate_family",
     "find_subsets",

@@ -58,6 +58,9 @@ def proxy_specs() -> dict[str, dict[str, Any]]:
 
 
 PROXIES = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
+# Bumped whenever a proxy's numbers change, so caches of proxy results (benchmark.runner's
+# ``proxies/checkpoint-*.json``) are recomputed. "2": ppl_sc corrupts spans of tokens (task version 2.0).
+PROXY_VERSION = "2"
 
 
 def _check_proxies(names: Sequence[str]) -> list[str]:

@@ -10,20 +10,22 @@ perplexity loaders use that to count tokens with the evaluated model's own token
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import string
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from benchmark.errors import SftcastError
 from benchmark.objectives import IGNORE, SpecialIds, span_corrupt
-from benchmark.special_tokens import EOS, N_SENTINELS, SENTINELS
+from benchmark.special_tokens import EOS, SENTINELS
 
-_PIECE = re.compile(r"\s*\S+")  # a word with the whitespace before it; pieces concatenate to the text
+logger = logging.getLogger(__name__)
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
@@ -141,53 +143,125 @@ def process_rolling(doc: dict[str, Any], results: Sequence[float]) -> dict[str, 
     }
 
 
-def text_windows(text: str, words: int) -> list[list[str]]:
-    """Split ``text`` into consecutive windows of ``words`` pieces (a word and the space before it)."""
-    pieces = _PIECE.findall(text.strip())
-    windows = [pieces[i : i + words] for i in range(0, len(pieces), words)]
-    return [[w[0].lstrip(), *w[1:]] for w in windows if w]
+def token_windows(docs: Sequence[Sequence[int]], eos: int, size: int) -> list[list[int]]:
+    """The pre-training stream's windows: ``docs`` packed, each followed by ``eos``, and cut into
+    consecutive windows of exactly ``size`` ids, the incomplete last one dropped (``benchmark.train``).
+
+    Fixed-size windows give every request the training geometry (the same number of noise tokens
+    and spans, the targets at the same positions); the tiny SC model was measured at token
+    perplexity 76 on windows cut per document (90 tokens on average) and 40 on these.
+
+    >>> token_windows([[1, 2, 3], [4, 5], [6, 7, 8, 9]], eos=0, size=5)
+    [[1, 2, 3, 0, 4], [5, 0, 6, 7, 8]]
+    """
+    stream = [t for doc in docs for t in (*doc, eos)]
+    return [stream[i : i + size] for i in range(0, len(stream) - size + 1, size)]
 
 
-def span_corruption_request(
-    pieces: Sequence[str],
+class SCRendering(NamedTuple):  # not a dataclass: lm-eval loads this file outside sys.modules
+    """How span corruption on a tokenizer's ids is written as text for lm-eval.
+
+    ``special`` is what ``span_corrupt`` inserts; ``texts`` maps each inserted id (sentinels, EOS)
+    to the string that stands for it. ``native``: the tokenizer has the sentinels and EOS as
+    special tokens, so ``HFLM`` reads each string back as that one id.
+    """
+
+    special: SpecialIds
+    texts: dict[int, str]
+    native: bool
+
+
+def sc_rendering(tok: Any) -> SCRendering:
+    """The ``SCRendering`` of a Hugging Face tokenizer.
+
+    A tokenizer of this project (or any passed through ``benchmark.tokenizer.ensure_special_tokens``,
+    as every suite model's is) has ``<extra_id_i>`` and ``</s>``: the real ``SpecialIds.from_tokenizer``.
+    A foreign tokenizer without them gets ids past its vocabulary that render as the text sentinels
+    ``<extra_id_i>`` that ``ensure_special_tokens`` would add, and EOS as its own EOS token (``</s>``
+    as text if it has none). ``HFLM`` then splits each text sentinel into several ordinary tokens,
+    all scored and counted in the continuation: the perplexity is no longer the SC training loss
+    (the model never saw sentinels) and compares only with other foreign models, by bits per byte.
+    """
+    try:
+        special = SpecialIds.from_tokenizer(tok)
+        native = True
+    except SftcastError:
+        vocab = tok.get_vocab()
+        spare = iter(range(max(len(tok), max(vocab.values(), default=-1) + 1), 1 << 62))
+        sentinels = tuple(vocab.get(t, next(spare)) for t in SENTINELS)
+        eos = tok.eos_token_id if tok.eos_token_id is not None else next(spare)
+        special = SpecialIds(pad=next(spare), eos=eos, sentinels=sentinels, nlu=next(spare),
+                             nlg=next(spare), s2s=next(spare))  # fmt: skip
+        native = False
+    texts = dict(zip(special.sentinels, SENTINELS, strict=True))
+    texts[special.eos] = tok.eos_token if native or tok.eos_token_id is not None else EOS
+    return SCRendering(special, texts, native)
+
+
+def span_corruption_ids(
+    ids: Sequence[int],
     rng: np.random.Generator,
+    special: SpecialIds,
     density: float = 0.15,
     mean_span: float = 3.0,
-    eos: str = EOS,
-) -> tuple[str, str] | None:
-    """``(context, continuation)`` of one PPL-SC request over text ``pieces``; None if too short.
+) -> tuple[list[int], int] | None:
+    """``(sequence, first)``: ``span_corrupt`` of the whole window ``ids``, unpadded; None if too short.
 
-    The spans are chosen by ``benchmark.objectives.span_corrupt`` itself, run on piece indices
-    (words instead of token ids), and rendered back to text. The split mirrors the SC training
-    loss: the context is the corrupted text plus the first target sentinel (which carries no loss
-    in training), the continuation is the rest of the targets and the end-of-sequence marker.
-    A sentinel replaces a span together with the whitespace before it, as token-level corruption
-    of a byte-level BPE does (the space belongs to the next word's token).
-
-    >>> rng = np.random.default_rng(0)
-    >>> span_corruption_request(["a", " b", " c", " d", " e", " f", " g", " h"], rng, 0.25, 2.0)
-    ('a b c d e f<extra_id_0><extra_id_0>', ' g h</s>')
+    ``sequence`` is the SC training sequence (corrupted input, then targets); ``sequence[first:]``
+    are exactly its loss tokens (after the first target sentinel, which carries no loss).
     """
-    n = len(pieces)
+    n = len(ids)
     if n < 2:
         return None
-    sentinels = tuple(range(n + 2, n + 2 + N_SENTINELS))
-    special = SpecialIds(pad=n, eos=n + 1, sentinels=sentinels, nlu=-1, nlg=-2, s2s=-3)
-    seq_len = n + 2 * N_SENTINELS + 1  # room for every rendering of n pieces; the tail is padding
-    example = span_corrupt(np.arange(n), rng, special, seq_len, density, mean_span)
+    example = span_corrupt(np.asarray(ids, dtype=np.int64), rng, special, 3 * n + 1, density, mean_span)
     length = int(example.attention_mask.sum())
-    ids = example.input_ids[:length].tolist()
     loss = (example.labels[:length] != IGNORE).tolist()
     if True not in loss:
         return None
-    first = loss.index(True)
+    return example.input_ids[:length].tolist(), loss.index(True)
 
-    def render(tokens: list[int]) -> str:
-        return "".join(
-            pieces[t] if t < n else eos if t == special.eos else SENTINELS[t - n - 2] for t in tokens
-        )
 
-    return render(ids[:first]), render(ids[first:])
+def render_ids(tok: Any, ids: Sequence[int], texts: dict[int, str]) -> str:
+    """Text of ``ids``: runs of ordinary ids decoded by ``tok``, the ids in ``texts`` as those strings."""
+    out: list[str] = []
+    run: list[int] = []
+    for t in [*ids, None]:
+        if t is not None and t not in texts:
+            run.append(t)
+            continue
+        if run:
+            out.append(tok.decode(run, skip_special_tokens=False, clean_up_tokenization_spaces=False))
+            run = []
+        if t is not None:
+            out.append(texts[t])
+    return "".join(out)
+
+
+def span_corruption_request(
+    ids: Sequence[int],
+    rng: np.random.Generator,
+    tok: Any,
+    density: float = 0.15,
+    mean_span: float = 3.0,
+    rendering: SCRendering | None = None,
+) -> tuple[str, str] | None:
+    """``(context, continuation)`` of one PPL-SC request over a window of ``tok``'s ids; None if too short.
+
+    The spans are chosen by ``benchmark.objectives.span_corrupt`` on the token ids, as in SC
+    pre-training. The split mirrors the SC training loss: the context is the corrupted input plus
+    the first target sentinel (no loss in training), the continuation the rest of the targets and
+    EOS. With a native tokenizer (``sc_rendering``) the context ends on a special token, so
+    ``HFLM``'s split of ``context + continuation`` falls exactly there, and the continuation's
+    tokens are the training loss tokens whenever decoding re-encodes to the same ids (byte-level
+    BPE usually does; ``load_heldout_sc`` checks every request and warns otherwise).
+    """
+    rendering = rendering or sc_rendering(tok)
+    built = span_corruption_ids(ids, rng, rendering.special, density, mean_span)
+    if built is None:
+        return None
+    sequence, first = built
+    texts = rendering.texts
+    return render_ids(tok, sequence[:first], texts), render_ids(tok, sequence[first:], texts)
 
 
 def load_heldout_sc(
@@ -195,33 +269,54 @@ def load_heldout_sc(
     sc_density: float = 0.15,
     sc_mean_span: float = 3.0,
     sc_seed: int = 1234,
-    sc_window_words: int = 48,
+    sc_window_tokens: int = 112,
     **metadata: Any,
 ) -> Any:
-    """``custom_dataset`` for ``ppl_sc``: one span-corruption request per window of held-out text.
+    """``custom_dataset`` for ``ppl_sc``: one span-corruption request per token window of held-out text.
 
-    Window ``j`` of document ``i`` is corrupted with ``numpy.random.default_rng([seed, i, j])``.
+    The documents are tokenized by the evaluated model's tokenizer (without special tokens) and
+    cut as the pre-training stream is, ``token_windows(ids, eos, sc_window_tokens)``; window ``g``
+    is corrupted by ``span_corrupt`` with ``numpy.random.default_rng([sc_seed, g])``.
     ``n_tokens`` counts the continuation's tokens as ``HFLM`` splits them (the tokens of
-    ``context + continuation`` after those of ``context``).
+    ``context + continuation`` after those of ``context``). ``exact`` says whether those are the
+    window's training loss tokens (and the tokens before them its training input); a warning
+    gives the number of requests where they are not. Set ``sc_window_tokens`` to
+    ``benchmark.objectives.raw_length(seq_len, 0.15, 3.0, 0)`` (115 for 128) of the suite for
+    exactly its training windows; the default 112 fits the tiny preset with room to spare.
     """
     tok, kwargs = model_tokenizer(metadata)
-    eos = tok.eos_token or EOS
+    rendering = sc_rendering(tok)
+    corrupt = dict(special=rendering.special, density=float(sc_density), mean_span=float(sc_mean_span))
+    docs = [tok.encode(r["text"], add_special_tokens=False) for r in read_jsonl(data_files["test"])]
+    windows = token_windows(docs, rendering.special.eos, int(sc_window_tokens))
+    if not windows:
+        raise SftcastError(f"ppl_sc: the held-out text has fewer than {sc_window_tokens} tokens")
     rows = []
-    for i, record in enumerate(read_jsonl(data_files["test"])):
-        for j, pieces in enumerate(text_windows(record["text"], int(sc_window_words))):
-            rng = np.random.default_rng([int(sc_seed), i, j])
-            request = span_corruption_request(pieces, rng, float(sc_density), float(sc_mean_span), eos)
-            if request is None:
-                continue
-            context, continuation = request
-            n_tokens = len(tok.encode(context + continuation, **kwargs)) - len(tok.encode(context, **kwargs))
-            rows.append({
-                "id": f"{record.get('id', i)}/{j}",
-                "context": context,
-                "continuation": continuation,
-                "n_tokens": n_tokens,
-                "n_bytes": len(continuation.encode("utf-8")),
-            })  # fmt: skip
+    for g, window in enumerate(windows):
+        rng = np.random.default_rng([int(sc_seed), g])
+        built = span_corruption_ids(window, rng, **corrupt)
+        if built is None:
+            continue
+        sequence, first = built
+        context = render_ids(tok, sequence[:first], rendering.texts)
+        continuation = render_ids(tok, sequence[first:], rendering.texts)
+        whole = tok.encode(context + continuation, **kwargs)
+        n_context = len(tok.encode(context, **kwargs))  # HFLM._encode_pair's split
+        exact = whole[n_context:] == sequence[first:]
+        exact = exact and whole[max(n_context - first, 0) : n_context] == sequence[:first]
+        rows.append({
+            "id": f"window-{g}",
+            "context": context,
+            "continuation": continuation,
+            "n_tokens": len(whole) - n_context,
+            "n_bytes": len(continuation.encode("utf-8")),
+            "exact": exact,
+        })  # fmt: skip
+    inexact = sum(not r["exact"] for r in rows)
+    if inexact and rendering.native:
+        logger.warning("ppl_sc: %d of %d requests re-tokenize to other ids", inexact, len(rows))
+    elif not rendering.native:
+        logger.warning("ppl_sc: the tokenizer has no <extra_id_i> sentinels; they are scored as plain text")
     return _dataset_dict({"test": rows})
 
 
