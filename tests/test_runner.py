@@ -67,6 +67,13 @@ def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
     assert suite.scores("cms")["6"] == pytest.approx(rec["sft"]["cms"]["gold_loglik"])
     assert suite.scores("cbqa")["6"] == pytest.approx(rec["sft"]["cbqa"]["em"])
     assert len(suite.table("checkpoints")) == 8 and len(suite.table("seeds")) == 2
+    # The "What replicates" question 4 swaps in the proxies of an intermediate checkpoint.
+    from benchmark.replication import checkpoint_suite
+
+    early = checkpoint_suite(suite, 0.25)
+    quarter = rec["checkpoints"][min(rec["checkpoints"], key=int)]["proxies"]
+    assert early.models.set_index("model_id").loc["6", "ppl_clm"] == pytest.approx(quarter["ppl_clm"])
+    assert suite.models.set_index("model_id").loc["6", "ppl_clm"] == pytest.approx(rec["proxies"]["ppl_clm"])
 
 
 def test_seed_noise_hand_case():
