@@ -46,6 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="where to render the lm-eval tasks (default: DATA/lm_eval_tasks/SPLIT)",
     )
+    p.add_argument(
+        "--backend",
+        choices=("sftcast_hf", "hf"),
+        default="sftcast_hf",
+        help="lm-eval model: sftcast_hf runs each few-shot prompt once for all its candidate answers; "
+        "hf is plain lm-eval (the printed equivalent command); same numbers (default: sftcast_hf)",
+    )
     p.set_defaults(func=cmd_proxies)
 
     p = sub.add_parser(
@@ -104,6 +111,7 @@ def cmd_proxies(args: argparse.Namespace) -> int:
         proxies=proxies,
         split=args.split,
         tasks_dir=args.tasks_dir,
+        backend=args.backend,
     )
     print("equivalent: " + shlex.join(record["lm_eval_command"]), file=sys.stderr)
     text = json.dumps(record, indent=2, default=str)

@@ -1,19 +1,29 @@
-"""lm-eval's proxy computation against a direct batched torch log-likelihood on the same requests.
+"""lm-eval's proxy computation (plain ``hf`` and ``sftcast_hf``) against a direct batched torch
+log-likelihood on the same requests.
 
-Both paths score the requests lm-eval builds for ``ppl_clm`` (rolling windows), ``ppl_sc`` and
-``kshot_cms`` (1-shot multiple choice) on a tiny-preset model. The direct path takes the request
-strings, tokenizes them in one batched call, cuts the same windows and left-truncation as
-``HFLM`` and runs the model over length-sorted right-padded batches. The script checks that the
-numbers agree (perplexities to 1e-4 relative, accuracy exactly) and prints medians and the ratio.
+The three paths score the requests lm-eval builds for ``ppl_clm`` (rolling windows), ``ppl_sc``,
+``kshot_cms`` (1-shot multiple choice) and one 5-shot QA subset (``kshot_cbqa_nq_open``, 20
+candidate answers per question: the shape of the QA k-shot proxies, without their generation
+tasks) on a tiny-preset model:
+
+- ``lm-eval hf``: ``--model hf``, the documented equivalent command;
+- ``lm-eval sftcast_hf``: ``compute_proxies``' default (``benchmark.harness.shared_prefix``: each
+  prompt runs once for all its candidates, key-value cache shared);
+- ``direct torch``: the request strings tokenized in one batched call, the same windows and left
+  truncation as ``HFLM``, each request as its own sequence over length-sorted right-padded batches.
+
+The script checks that the numbers agree (perplexities to 1e-4 relative, accuracies exactly) and
+prints medians and ratios to the direct path.
 
 Run: ``python benchmarks/bench_harness.py [--repeats 3] [--model DIR] [--data DIR]``; without
 ``--model``/``--data`` it writes a random tiny-preset model and the tiny world's data to a temp dir.
-One torch thread; the machine is shared, so read the ratio's order of magnitude.
+One torch thread; the machine is shared, so read the ratios' order of magnitude.
 
-Measured here (tiny preset, 0.98M parameters, 1638 requests, batch 8): lm-eval 15.1 s, direct
-12.5 s, ratio 1.2x. Where lm-eval's extra time goes:
+Measured here (``runs/tiny/seed0/v01/checkpoint-600``, ``runs/tiny/data-world0``, 4257 requests,
+batch 8, one repeat, 2 busy cores): lm-eval hf 18.3 s (1.27x), lm-eval sftcast_hf 9.6 s (0.67x),
+direct torch 14.4 s. Where plain lm-eval's extra time goes:
 
-- building tasks and requests (~2.5 s): indexing the include path, ``custom_dataset`` (reading
+- building tasks and requests (~2 s): indexing the include path, ``custom_dataset`` (reading
   JSONL, loading the tokenizer, counting tokens per document, rendering SC requests), few-shot
   sampling and prompt rendering per document, one ``Instance`` per choice;
 - tokenization one request at a time: ``HFLM._encode_pair`` encodes ``context + continuation``
@@ -21,10 +31,12 @@ Measured here (tiny preset, 0.98M parameters, 1638 requests, batch 8): lm-eval 1
 - per-request Python in ``_loglikelihood_tokens``: the collator's sort and grouping, a
   ``log_softmax`` and a greedy-argmax check per request, result caching hooks, metric aggregation.
 
-The forward passes dominate both paths, because neither shares the few-shot context between the
-choices of a question (lm-eval scores each choice as its own sequence). That, not the harness,
-is what makes the k-shot QA proxies costly: sharing the prefix (or scoring all choices from one
-KV cache) is the larger speed-up, and it would mean a custom ``LM`` instead of ``--model hf``.
+The forward passes dominate the hf and direct paths, because neither shares the few-shot context
+between the choices of a question. ``sftcast_hf`` does (and encodes each prompt once), so it beats
+even the direct path despite the harness overhead; on the QA subset its saving is limited by
+``hf``'s left truncation, which it reproduces exactly: a 5-shot prompt longer than the tiny
+model's 128 tokens is cut differently for continuations of different token lengths, so it is
+shared only among candidates of the same length.
 """
 
 from __future__ import annotations
@@ -44,7 +56,13 @@ import torch
 from benchmark.harness import prepare_data, render_tasks
 from benchmark.harness.runner import proxies_from_results, run_lm_eval
 
-TASKS = ["ppl_clm", "ppl_sc", "kshot_cms"]
+# ppl_clm (rolling windows), ppl_sc and kshot_cms (1-shot, 2-4 choices) as the proxies run them,
+# and one 5-shot QA subset's multiple-choice task (20 candidate answers per question): the shape of
+# the kshot_rag/kshot_cbqa proxies, without their generation tasks (the direct path scores only)
+QA_TASK = "kshot_cbqa_nq_open"
+TASKS = ["ppl_clm", "ppl_sc", "kshot_cms", QA_TASK]
+CHOICE_TASKS = ("kshot_cms", QA_TASK)
+RENDERED = ["ppl_clm", "ppl_sc", "kshot_cms", "kshot_cbqa"]  # proxies whose tasks are rendered
 
 
 def build_model(out: Path, data: Path) -> Path:
@@ -100,7 +118,7 @@ def direct(model_dir: Path, requests: dict[str, list], batch_size: int) -> dict[
             end = min(len(ids), done + max_len)
             seqs.append((ids[end - max_len - 1 : end], end - done, ("ppl_clm", d)))
             done = end
-    for name in ("ppl_sc", "kshot_cms"):
+    for name in ("ppl_sc", *CHOICE_TASKS):
         contexts = [inst.args[0] for inst in requests[name]]
         wholes = tok([c + x for c, x in (inst.args for inst in requests[name])])["input_ids"]
         for i, (ctx, whole) in enumerate(zip(tok(contexts)["input_ids"], wholes, strict=True)):
@@ -131,17 +149,26 @@ def direct(model_dir: Path, requests: dict[str, list], batch_size: int) -> dict[
     for name in ("ppl_clm", "ppl_sc"):
         keys = [k for k in per_owner if k[0] == name]
         out[name] = math.exp(-sum(per_owner[k] for k in keys) / sum(counts[k] for k in keys))
-    by_doc: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
-    gold: dict[tuple[str, int], int] = {}
-    for i, inst in enumerate(requests["kshot_cms"]):
-        by_doc[(inst.task_name, inst.doc_id)].append((inst.idx, per_owner[("kshot_cms", i)]))
-        gold[(inst.task_name, inst.doc_id)] = inst.doc["gold"]
-    acc: dict[str, list[float]] = defaultdict(list)
-    for key, scored in by_doc.items():
-        lls = [v for _, v in sorted(scored)]
-        acc[key[0]].append(float(max(range(len(lls)), key=lls.__getitem__) == gold[key]))
-    out["kshot_cms"] = statistics.mean(statistics.mean(v) for v in acc.values())
+    for name in CHOICE_TASKS:
+        by_doc: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
+        gold: dict[tuple[str, int], int] = {}
+        for i, inst in enumerate(requests[name]):
+            by_doc[(inst.task_name, inst.doc_id)].append((inst.idx, per_owner[(name, i)]))
+            gold[(inst.task_name, inst.doc_id)] = inst.doc["gold"]
+        acc: dict[str, list[float]] = defaultdict(list)
+        for key, scored in by_doc.items():
+            lls = [v for _, v in sorted(scored)]
+            acc[key[0]].append(float(max(range(len(lls)), key=lls.__getitem__) == gold[key]))
+        out[name] = statistics.mean(statistics.mean(v) for v in acc.values())
     return out
+
+
+def harness(model: Path, tasks_dir: Path, backend: str, batch_size: int) -> dict[str, float]:
+    """lm-eval with ``backend`` on ``TASKS``: the numbers the direct path computes."""
+    results = run_lm_eval(str(model), tasks_dir, TASKS, batch_size=batch_size, backend=backend)
+    proxies = proxies_from_results(results, ["ppl_clm", "ppl_sc", "kshot_cms"])
+    return {"ppl_clm": proxies["ppl_clm_raw"], "ppl_sc": proxies["ppl_sc_raw"],
+            "kshot_cms": proxies["kshot_cms"], QA_TASK: results["results"][QA_TASK]["acc,none"]}  # fmt: skip
 
 
 def main() -> None:
@@ -156,38 +183,36 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench_harness_"))
     data = Path(args.data) if args.data else prepare_data("tiny", 0, tmp / "data")
     model = Path(args.model) if args.model else build_model(tmp / "model", data)
-    tasks_dir = render_tasks(data, tmp / "tasks", proxies=TASKS)
+    tasks_dir = render_tasks(data, tmp / "tasks", proxies=RENDERED)
 
     requests, build_s = lm_eval_requests(model, tasks_dir)
     n_requests = {name: len(v) for name, v in requests.items()}
-    harness = direct_result = None
-    t_harness, t_direct = [], []
+    paths = {"lm-eval hf": lambda: harness(model, tasks_dir, "hf", args.batch_size),
+             "lm-eval sftcast_hf": lambda: harness(model, tasks_dir, "sftcast_hf", args.batch_size),
+             "direct torch": lambda: direct(model, requests, args.batch_size)}  # fmt: skip
+    numbers: dict[str, dict[str, float]] = {}
+    seconds: dict[str, list[float]] = defaultdict(list)
     for _ in range(args.repeats):
-        start = time.perf_counter()
-        results = run_lm_eval(str(model), tasks_dir, TASKS, batch_size=args.batch_size)
-        t_harness.append(time.perf_counter() - start)
-        harness = proxies_from_results(results, TASKS)
-        start = time.perf_counter()
-        direct_result = direct(model, requests, args.batch_size)
-        t_direct.append(time.perf_counter() - start)
+        for path, run in paths.items():
+            start = time.perf_counter()
+            numbers[path] = run()
+            seconds[path].append(time.perf_counter() - start)
 
-    assert harness is not None and direct_result is not None
-    checks = {
-        "ppl_clm": (harness["ppl_clm_raw"], direct_result["ppl_clm"]),
-        "ppl_sc": (harness["ppl_sc_raw"], direct_result["ppl_sc"]),
-        "kshot_cms": (harness["kshot_cms"], direct_result["kshot_cms"]),
-    }
     print(f"requests: {n_requests} (batch {args.batch_size}, 1 thread, model {model})")
-    for name, (a, b) in checks.items():
-        ok = math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-12)  # accuracy: the same mean of the same 0/1s
-        print(f"  {name:<10} lm-eval {a:.6f}   direct {b:.6f}   {'same' if ok else 'DIFFERENT'}")
+    reference = numbers["direct torch"]
+    for name, b in reference.items():
+        values = "   ".join(f"{path} {numbers[path][name]:.6f}" for path in paths)
+        # perplexities to float rounding; accuracies: the same mean of the same 0/1s
+        ok = all(math.isclose(numbers[path][name], b, rel_tol=1e-4, abs_tol=1e-12) for path in paths)
+        print(f"  {name:<18} {values}   {'same' if ok else 'DIFFERENT'}")
         assert ok, name
-    h, d = statistics.median(t_harness), statistics.median(t_direct)
-    print(f"median of {args.repeats}: lm-eval {h:.2f} s, direct {d:.2f} s, ratio {h / d:.2f}x")
-    print(f"  of lm-eval's time, building tasks and requests alone took {build_s:.2f} s (measured once);")
+    medians = {path: statistics.median(t) for path, t in seconds.items()}
+    d = medians["direct torch"]
     print(
-        "  the rest is per-request tokenization and Python around the same forward passes (see the docstring)"
+        f"median of {args.repeats}: " + ", ".join(f"{p} {t:.2f} s ({t / d:.2f}x)" for p, t in medians.items())
     )
+    print(f"  of lm-eval's time, building tasks and requests alone took {build_s:.2f} s (measured once);")
+    print("  the rest is per-request tokenization and Python around the forward passes (see the docstring)")
 
 
 if __name__ == "__main__":

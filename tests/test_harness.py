@@ -240,6 +240,53 @@ def test_sftcast_cli_gives_the_library_numbers(library: dict, setup: dict[str, P
     assert "lm_eval --model hf" in capsys.readouterr().err
 
 
+def test_fast_backend_gives_the_plain_hf_numbers(library: dict, setup: dict[str, Path]) -> None:
+    """compute_proxies' default lm-eval model (sftcast_hf, shared prompts) against plain hf."""
+    assert library["config"]["backend"] == "sftcast_hf" and library["lm_eval_command"][2] == "hf"
+    plain = compute_proxies(str(setup["model"]), setup["data"], batch_size=4, backend="hf",
+                            tasks_dir=setup["root"] / "hf_tasks")  # fmt: skip
+    for name in (*PROXIES, "ppl_clm_raw", "ppl_sc_raw", "ppl_clm_bpb", "kshot_rag_acc", "kshot_cbqa_acc"):
+        assert library[name] == pytest.approx(plain[name], rel=1e-6, abs=1e-9), name
+    assert library["detail"].keys() == plain["detail"].keys()
+    for task, metrics in plain["detail"].items():
+        for metric, value in metrics.items():
+            assert library["detail"][task][metric] == pytest.approx(value, rel=1e-6, abs=1e-9), (task, metric)
+    with pytest.raises(SftcastError, match="unknown backend"):
+        compute_proxies(str(setup["model"]), setup["data"], backend="vllm")
+
+
+def test_shared_prefix_requests_equal_hf_requests(setup: dict[str, Path], monkeypatch) -> None:
+    """sftcast_hf's _loglikelihood_tokens against HFLM's on hand requests: shared contexts, contexts
+    left-truncated by a short max_length (shared per continuation length), a lone context and
+    rolling windows (both HFLM's own code), in one call."""
+    from lm_eval.models.huggingface import HFLM
+
+    from benchmark.harness.shared_prefix import SharedPrefixLM
+
+    fast = SharedPrefixLM(pretrained=str(setup["model"]), device="cpu", batch_size=2, max_length=16)
+    plain = HFLM(pretrained=str(setup["model"]), device="cpu", batch_size=2, max_length=16)
+    shared: list[int] = []  # continuations per shared pass
+
+    def spy(contexts, continuations, owner):
+        shared.append(len(continuations))
+        return SharedPrefixLM._score_shared(fast, contexts, continuations, owner)
+
+    monkeypatch.setattr(fast, "_score_shared", spy)
+    a, long = list(range(5, 10)), [(7 * i) % 300 + 3 for i in range(30)]
+    requests = [
+        (("a", "1"), a, [11]), (("a", "2"), a, [12, 13]), (("a", "3"), a, [14, 15, 16]),
+        (("l", "1"), long, [21, 22]), (("l", "2"), long, [23, 24]), (("l", "3"), long, [25, 26, 27]),
+        (("l", "4"), long, [28, 29, 30]),
+        (("l", "5"), long, list(range(40, 56))),  # the whole window: a one-token context, alone
+        (("s", "1"), [30, 31], [32, 33]),  # a lone context
+        (None, [1], long[:16]), (None, long[:1], long[1:17]),  # rolling windows
+    ]  # fmt: skip
+    got, want = fast._loglikelihood_tokens(requests), plain._loglikelihood_tokens(requests)
+    assert shared == [4, 3]  # long[-15:] and long[-14:] (2 continuations each), then a (3)
+    for (ll, greedy), (ll_hf, greedy_hf) in zip(got, want, strict=True):
+        assert ll == pytest.approx(ll_hf, rel=1e-5, abs=1e-5) and greedy == greedy_hf
+
+
 def test_lm_eval_cli_gives_the_library_numbers(library: dict, setup: dict[str, Path]) -> None:
     out = setup["root"] / "lm_eval_out"
     cmd = lm_eval_command(str(setup["model"]), library["config"]["tasks_dir"], batch_size=4, output_path=out)

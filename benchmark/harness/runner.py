@@ -12,7 +12,12 @@ data paths and ``include`` the templates, so the folder is a plain lm-eval ``--i
         --seed 0,1234,1234,1234 --output_path OUT
 
 gives the numbers ``compute_proxies(MODEL, DATA)`` gives (``lm_eval_command`` prints it;
-``proxies_from_results`` reads its results JSON).
+``proxies_from_results`` reads its results JSON). ``compute_proxies`` itself runs these tasks with
+the lm-eval model ``sftcast_hf`` by default (``shared_prefix``: ``hf`` with each few-shot prompt run
+once for all its candidate answers, several times faster on the k-shot proxies). That is only a
+faster way to the same numbers: they equal ``--model hf``'s up to float rounding (the tests compare
+every proxy to 1e-6), so the command above, with ``--model hf``, stays the reference;
+``backend="hf"`` (``sftcast proxies --backend hf``) runs the plain model.
 
 Data folder (``prepare_heldout`` writes the first file, ``benchmark.tasks`` the rest)::
 
@@ -49,6 +54,9 @@ PROXY_SPLIT = "dev"  # k-shot proxies read dev, so the test split stays the SFT 
 # lm-eval's defaults (python, numpy, torch, few-shot sampler), passed explicitly and recorded
 SEEDS = {"random_seed": 0, "numpy_random_seed": 1234, "torch_random_seed": 1234, "fewshot_random_seed": 1234}
 HELDOUT_SEED_OFFSET = 10_000  # held-out documents come from the world's streams at seed + this
+# lm-eval models compute_proxies runs: the fast one (the default) and the plain one it equals
+BACKENDS = ("sftcast_hf", "hf")
+DEFAULT_BACKEND = "sftcast_hf"
 
 
 @lru_cache(maxsize=1)
@@ -365,6 +373,7 @@ def compute_proxies(
     split: str = PROXY_SPLIT,
     tasks_dir: str | Path | None = None,
     model_args: dict[str, Any] | None = None,
+    backend: str = DEFAULT_BACKEND,
 ) -> dict[str, Any]:
     """The five proxies of a causal-LM checkpoint (a folder or a Hub id), higher is better.
 
@@ -373,6 +382,8 @@ def compute_proxies(
         data_dir: the data folder (module docstring); tasks are rendered into ``tasks_dir``.
         limit: at most this many documents per lm-eval task (for tests; proxies need all).
         split: the split the k-shot proxies evaluate.
+        backend: the lm-eval model: ``sftcast_hf`` (default; each few-shot prompt runs once for
+            all its candidates) or ``hf`` (plain lm-eval); the same numbers up to float rounding.
 
     Returns:
         ``{"ppl_clm": 1/ppl, "ppl_clm_raw": ppl, "ppl_clm_bpb", "ppl_sc", "ppl_sc_raw",
@@ -384,10 +395,13 @@ def compute_proxies(
     True
     """
     proxies = _check_proxies(proxies)
+    if backend not in BACKENDS:
+        raise SftcastError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
     t0 = time.perf_counter()
     tasks_path = render_tasks(data_dir, tasks_dir, split, proxies)
     tasks = [proxy_specs()[p]["task"] for p in proxies]
-    results = run_lm_eval(model, tasks_path, tasks, device, batch_size, limit, model_args=model_args)
+    results = run_lm_eval(model, tasks_path, tasks, device, batch_size, limit, model_args=model_args,
+                          backend=backend)  # fmt: skip
     out = proxies_from_results(results, proxies)
     out["config"] = {
         "model": str(model),
@@ -398,6 +412,7 @@ def compute_proxies(
         "limit": limit,
         "batch_size": batch_size,
         "device": device,
+        "backend": backend,
         "seeds": SEEDS,
         "proxies": {p: proxy_specs()[p] for p in proxies},
         "task_versions": results.get("versions", {}),
@@ -498,6 +513,7 @@ def free_signals(
     limit: int | None = None,
     batch_size: int = 8,
     proxies: Sequence[str] = PROXIES,
+    backend: str = DEFAULT_BACKEND,
 ) -> dict[str, Any]:
     """Signals every pre-training run has anyway: loss curve, parameter norm, proxies per checkpoint.
 
@@ -520,7 +536,7 @@ def free_signals(
     for step, path in found:
         signals: dict[str, Any] = {"param_norm": param_norm(path), "proxies": None}
         if data_dir is not None:
-            p = compute_proxies(str(path), data_dir, device, limit, batch_size, proxies)
+            p = compute_proxies(str(path), data_dir, device, limit, batch_size, proxies, backend=backend)
             signals["proxies"] = {
                 k: v for k, v in p.items() if k not in ("detail", "config", "lm_eval_command")
             }
