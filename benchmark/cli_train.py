@@ -41,7 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
     p.add_argument("--variants", default="1-50", help="variants to run, e.g. 1-50 or 1,3,8 (default: 1-50)")
-    p.add_argument("--seeds", default="0", help="pre-training/SFT seeds, e.g. 0 or 0,1 (default: 0)")
+    p.add_argument("--seeds", default="0", help="pre-training/SFT seeds of every variant (default: 0)")
+    p.add_argument(
+        "--noise-seeds",
+        default=None,
+        help="extra seeds for the suite's noise_variants (its YAML), e.g. 1; default: the YAML's noise_seeds",
+    )
+    p.add_argument("--no-noise", action="store_true", help="skip the extra seeds of the noise estimate")
     p.add_argument(
         "--world-seed", type=int, default=0, help="seed of the world, corpus and tasks (default: 0)"
     )
@@ -208,12 +214,27 @@ def cmd_suite_run(args: argparse.Namespace) -> int:
         suite=args.suite, world_seed=args.world_seed, sft_seeds=args.sft_seeds, device=args.device,
         out=args.out, records=args.records or str(RECORDS_DIR),
     )  # fmt: skip
+    noise_variants, noise_seeds = [], []
+    if not args.no_noise:
+        decl = suite_declaration(args.suite)
+        noise_variants = [v for v in decl.get("noise_variants", []) if v in variants]
+        noise_seeds = parse_ids(args.noise_seeds) if args.noise_seeds else list(decl.get("noise_seeds", []))
     written = run_suite(
         settings, variants, parse_ids(args.seeds), jobs=args.jobs or os.cpu_count() or 1,
-        git_commit=args.git_commit,
+        git_commit=args.git_commit, noise_variants=noise_variants, noise_seeds=noise_seeds,
     )  # fmt: skip
     print(f"{len(written)} new record(s) under {settings.records}/{args.suite}")
     return 0
+
+
+def suite_declaration(suite: str) -> dict:
+    """The suite's YAML declaration (``benchmark/suites/<suite>.yaml``), or {} when it has none."""
+    import yaml
+
+    from benchmark.schema import SUITES_DIR
+
+    path = SUITES_DIR / f"{suite}.yaml"
+    return yaml.safe_load(path.read_text()) if path.exists() else {}
 
 
 def cmd_suite_collect(args: argparse.Namespace) -> int:

@@ -223,14 +223,19 @@ def run_suite(
     jobs: int = 2,
     git_commit: bool = False,
     progress: bool = True,
+    noise_variants: list[int] = (),  # type: ignore[assignment]
+    noise_seeds: list[int] = (),  # type: ignore[assignment]
 ) -> list[str]:
     """Run every (variant, seed) that has no record yet, ``jobs`` at a time; return new records.
 
-    A failed variant is reported and the others go on; its run folder keeps what it finished.
+    ``variants`` × ``seeds`` is the suite; ``noise_variants`` × ``noise_seeds`` are the extra
+    seeds of the noise estimate, run after it. A failed variant is reported and the others go
+    on; its run folder keeps what it finished.
     """
     from tqdm.auto import tqdm
 
     todo = pending(settings, list(variants), list(seeds))
+    todo += [j for j in pending(settings, list(noise_variants), list(noise_seeds)) if j not in todo]
     written, failures = [], []
     if not todo:
         return written
