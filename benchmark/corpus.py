@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -343,7 +344,13 @@ def read_slimpajama_documents(
     n_tokens: int | None = None,
     data_files=None,
 ) -> list[Document]:
-    """``read_slimpajama``, returning ``Document`` records."""
+    """Mix real SlimPajama rows by ``mixture`` with the same tagging and length filter as the world.
+
+    Reads the first ``n_docs`` rows (streamed by default), groups them by
+    ``meta.redpajama_set_name``, and fills each domain's share of a budget of ``n_tokens``
+    (default: the largest budget every domain of the mixture can fill from the rows read).
+    Length quantiles are computed per domain over the rows read.
+    """
     shares = mixture_shares(mixture)
     count = count_tokens or whitespace_tokens
     by_domain: dict[str, list[str]] = {d: [] for d in shares}
@@ -374,37 +381,6 @@ def read_slimpajama_documents(
     )
 
 
-def read_slimpajama(
-    path_or_repo_id: str,
-    mixture: str,
-    n_docs: int,
-    split: str = "train",
-    streaming: bool = True,
-    domain_tagging: bool = False,
-    length_filter: str = "none",
-    seed: int = 0,
-    count_tokens: Callable[[str], int] | None = None,
-    n_tokens: int | None = None,
-    data_files=None,
-) -> list[str]:
-    """Mix real SlimPajama rows by ``mixture`` with the same tagging and length filter as the world.
-
-    Reads the first ``n_docs`` rows (streamed by default), groups them by
-    ``meta.redpajama_set_name``, and fills each domain's share of a budget of ``n_tokens``
-    (default: the largest budget every domain of the mixture can fill from the rows read).
-    Length quantiles are computed per domain over the rows read.
-    """
-    docs = read_slimpajama_documents(
-        path_or_repo_id,
-        mixture,
-        n_docs,
-        split,
-        streaming,
-        domain_tagging,
-        length_filter,
-        seed,
-        count_tokens,
-        n_tokens,
-        data_files,
-    )
-    return [d.text for d in docs]
+def read_slimpajama(path_or_repo_id: str, mixture: str, n_docs: int, **options: Any) -> list[str]:
+    """The texts of ``read_slimpajama_documents`` (same arguments)."""
+    return [d.text for d in read_slimpajama_documents(path_or_repo_id, mixture, n_docs, **options)]
