@@ -103,7 +103,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     from benchmark.harness.runner import param_norm
     from benchmark.presets import get_variant, pretrain_variant, suite_dir
     from benchmark.sft import run_sft
-    from benchmark.train import loss_stats
+    from benchmark.train import list_checkpoints, loss_stats
 
     torch.set_num_threads(1)
     t0 = time.perf_counter()
@@ -119,7 +119,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
         raise SftcastError(f"pre-training of variant {variant} (seed {seed}) stopped before its last step")
     timings["pretrain_s"] = time.perf_counter() - t0
     run = suite_dir(settings.suite, settings.out, seed) / f"v{v.id:02d}"
-    ckpts = sorted((int(p.name.split("-")[1]), p) for p in run.glob("checkpoint-*") if p.name[11:].isdigit())
+    ckpts = list_checkpoints(run)
     if not ckpts:
         raise SftcastError(f"no checkpoint in {run}")
     final_step = ckpts[-1][0]

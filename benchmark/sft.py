@@ -504,10 +504,12 @@ def sft_variant(
     steps = checkpoint or f"checkpoint-{get_preset(suite).train['max_steps']}"
     model_path = run / steps
     if not (model_path / "config.json").exists():
-        found = sorted(run.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+        from benchmark.train import list_checkpoints
+
+        found = list_checkpoints(run)
         if not found:
             raise SftcastError(f"no checkpoint in {run}: pre-train first (`sftcast pretrain ...`)")
-        model_path = found[-1]
+        model_path = found[-1][1]
     data_dir = suite_tasks_dir(suite, out, seed)
     name = family if init == "pretrained" else f"{family}-{init}"
     result = run_sft(

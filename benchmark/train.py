@@ -449,6 +449,16 @@ def _train(
 # helpers
 
 
+def list_checkpoints(run_dir: str | Path) -> list[tuple[int, Path]]:
+    """``(step, folder)`` of every ``checkpoint-{step}`` folder ``train`` wrote in ``run_dir``, by step."""
+    found = []
+    for path in Path(run_dir).glob("checkpoint-*"):
+        step = path.name[len("checkpoint-") :]
+        if step.isdigit() and path.is_dir():
+            found.append((int(step), path))
+    return sorted(found)
+
+
 def loss_stats(path: str | Path) -> dict[str, float | None]:
     """First and final loss (mean of the last 5% of logged steps) and the slope over the last 20%."""
     rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]

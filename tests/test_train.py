@@ -13,7 +13,7 @@ import torch
 from benchmark import special_tokens as st
 from benchmark.errors import SftcastError
 from benchmark.presets import get_preset, get_variant, plan
-from benchmark.train import TrainConfig, loss_stats, lr_at, parse_overrides, train
+from benchmark.train import TrainConfig, list_checkpoints, loss_stats, lr_at, parse_overrides, train
 
 torch.set_num_threads(1)
 PAPER_CSV = Path("/work/shared/reference/zeng2025_table4_table6.csv")
@@ -158,6 +158,15 @@ def test_loss_stats(tmp_path: Path) -> None:
     stats = loss_stats(path)
     assert stats["first_loss"] == pytest.approx(9.99)
     assert stats["loss_slope_last20pct"] == pytest.approx(-0.01)
+
+
+def test_list_checkpoints_orders_by_step_and_skips_other_names(tmp_path: Path) -> None:
+    for name in ("checkpoint-600", "checkpoint-75", "checkpoint-final", "checkpoint-1-x"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "checkpoint-300").write_text("not a folder")
+    expected = [(75, tmp_path / "checkpoint-75"), (600, tmp_path / "checkpoint-600")]
+    assert list_checkpoints(tmp_path) == expected
+    assert list_checkpoints(tmp_path / "absent") == []
 
 
 def test_grid_matches_the_papers_table() -> None:

@@ -524,14 +524,12 @@ def free_signals(
         ``{"first_loss", "final_loss", "loss_slope_last20pct", "param_norm" (last checkpoint),
         "checkpoints": {step: {"param_norm", "proxies": {...} or None}}}``.
     """
-    from benchmark.train import loss_stats
+    from benchmark.train import list_checkpoints, loss_stats
 
     run = Path(run_dir)
     if not (run / "loss.jsonl").is_file():
         raise SftcastError(f"{run} has no loss.jsonl: not a pre-training run folder")
-    found = sorted(
-        (int(p.name.split("-")[1]), p) for p in run.glob("checkpoint-*") if p.name.split("-")[1].isdigit()
-    )
+    found = list_checkpoints(run)
     checkpoints: dict[int, dict[str, Any]] = {}
     for step, path in found:
         signals: dict[str, Any] = {"param_norm": param_norm(path), "proxies": None}
