@@ -1,4 +1,9 @@
-"""Plots shared by reports and the leaderboard: accuracy by |delta| quintile, top-k recall."""
+"""Plots shared by reports and the leaderboard: accuracy by |delta| quintile, top-k recall.
+
+Every figure is drawn from scorer results JSON (``benchmark.scoring.score_predictions``),
+never recomputed. Reports put one panel per task with a line per predictor; the leaderboard's
+detail view puts one submission's tasks on a single panel. Both draw through the same helpers.
+"""
 
 from __future__ import annotations
 
@@ -9,44 +14,92 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+QUINTILES = ["Q1\n(closest)", "Q2", "Q3", "Q4", "Q5\n(widest)"]
+TOPK = (("top1_recall_at_k", "-", "top-1"), ("top5_recall_at_k", "--", "top-5"))
 
 
-def gap_quintile_figure(results: dict[str, dict[str, Any]], tasks: list[str], title: str = ""):  # noqa: ANN201
-    """Accuracy by quintile of |SFT gap| (closest pairs first), one panel per task."""
+def _gap_lines(ax: Axes, task_results: dict[str, dict[str, Any]], title: str) -> None:
+    """One line of ``gap_quintile_accuracy`` per label, a chance line, the quintile axis."""
+    for label, res in task_results.items():
+        values = res.get("gap_quintile_accuracy") or []
+        if values:
+            ax.plot(range(1, len(values) + 1), values, marker="o", label=label)
+    ax.axhline(0.5, color="grey", lw=0.8, ls="--", label="chance")
+    ax.set_xticks(range(1, 6), QUINTILES)
+    ax.set_xlabel("quintile of |SFT gap|")
+    ax.set_title(title, fontsize=10)
+
+
+def _topk_lines(ax: Axes, task_results: dict[str, dict[str, Any]], title: str) -> None:
+    """Top-1 (solid) and top-5 (dashed) recall against k, one colour per label."""
+    for k, (label, res) in enumerate(task_results.items()):
+        for key, style, name in TOPK:
+            values = res.get(key) or []
+            if values:
+                ax.plot(range(1, len(values) + 1), values, ls=style, color=f"C{k}", label=f"{label} {name}")
+    ax.set_xlabel("k (models kept from the predicted ranking)")
+    ax.set_title(title, fontsize=10)
+
+
+def _panels(tasks: list[str]) -> tuple[Figure, list[Axes]]:
     fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.4), sharey=True, squeeze=False)
-    for ax, task in zip(axes[0], tasks, strict=True):
-        for name, res in results.items():
-            acc = res["tasks"][task]["gap_quintile_accuracy"]
-            ax.plot(range(1, len(acc) + 1), acc, marker="o", label=name)
-        ax.axhline(0.5, color="grey", lw=0.8, ls="--")
-        ax.set_title(f"{title} {task}".strip())
-        ax.set_xlabel("quintile of |SFT gap| (1 = closest)")
-        ax.set_xticks(range(1, 6))
-    axes[0][0].set_ylabel("pairwise accuracy")
-    axes[0][-1].legend(fontsize=8, loc="lower right")
+    return fig, list(axes[0])
+
+
+def _task_of(results: dict[str, dict[str, Any]], task: str) -> dict[str, dict[str, Any]]:
+    return {name: res["tasks"][task] for name, res in results.items()}
+
+
+def gap_quintile_figure(results: dict[str, dict[str, Any]], tasks: list[str], title: str = "") -> Figure:
+    """Accuracy by quintile of |SFT gap| (closest pairs first), one panel per task, one line per result."""
+    fig, axes = _panels(tasks)
+    for ax, task in zip(axes, tasks, strict=True):
+        _gap_lines(ax, _task_of(results, task), f"{title} {task}".strip())
+    axes[0].set_ylabel("pairwise accuracy")
+    axes[-1].legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
 
 
-def topk_recall_figure(results: dict[str, dict[str, Any]], tasks: list[str], title: str = ""):  # noqa: ANN201
-    """Top-1 (solid) and top-5 (dashed) recall against the Borda cutoff k, one panel per task."""
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.4), sharey=True, squeeze=False)
-    for ax, task in zip(axes[0], tasks, strict=True):
-        for k, (name, res) in enumerate(results.items()):
-            color = f"C{k}"
-            top1 = res["tasks"][task]["top1_recall_at_k"]
-            top5 = res["tasks"][task]["top5_recall_at_k"]
-            ax.plot(range(1, len(top1) + 1), top1, color=color, label=f"{name} top-1")
-            ax.plot(range(1, len(top5) + 1), top5, color=color, ls="--", label=f"{name} top-5")
-        ax.set_title(f"{title} {task}".strip())
-        ax.set_xlabel("cutoff k (predicted top-k by Borda count)")
-    axes[0][0].set_ylabel("recall")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
+def topk_recall_figure(results: dict[str, dict[str, Any]], tasks: list[str], title: str = "") -> Figure:
+    """Top-1 and top-5 recall against the Borda cutoff k, one panel per task, one colour per result."""
+    fig, axes = _panels(tasks)
+    for ax, task in zip(axes, tasks, strict=True):
+        _topk_lines(ax, _task_of(results, task), f"{title} {task}".strip())
+    axes[0].set_ylabel("recall")
+    axes[-1].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
 
 
-def _save(fig, path: str | Path) -> Path:  # noqa: ANN001
+def result_gap_quintile_figure(result: dict[str, Any], title: str = "") -> Figure:
+    """One result's accuracy by gap quintile, one line per task on a single panel."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.4), dpi=100)
+    _gap_lines(ax, result.get("tasks", {}), title or "Accuracy by gap quintile")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("pairwise accuracy")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def result_topk_figure(result: dict[str, Any], title: str = "") -> Figure:
+    """One result's top-1 and top-5 recall at k, one colour per task on a single panel."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.4), dpi=100)
+    _topk_lines(ax, result.get("tasks", {}), title or "Top-k recall")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("recall")
+    ax.legend(fontsize=7, ncol=2, loc="lower right")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     fig.savefig(path, dpi=110)
     plt.close(fig)

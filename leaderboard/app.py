@@ -304,7 +304,7 @@ CITATION = r"""
 
 def build_app(store: ResultsStore) -> Any:
     """Build the Blocks app over ``store`` (which should already be seeded)."""
-    from leaderboard.plots import gap_quintile_figure, topk_figure
+    from benchmark.plots import result_gap_quintile_figure, result_topk_figure
 
     entries = store.entries()
     suites = sorted({s for e in entries for s in e.results})
@@ -340,8 +340,8 @@ def build_app(store: ResultsStore) -> Any:
         return (
             md,
             detail_frame(entry, suite, protocol),
-            gap_quintile_figure(res, title),
-            topk_figure(res, title),
+            result_gap_quintile_figure(res, title),
+            result_topk_figure(res, title),
         )
 
     with gr.Blocks(title="sftcast leaderboard", analytics_enabled=False) as demo:
