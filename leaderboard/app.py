@@ -21,10 +21,12 @@ from benchmark.errors import SftcastError
 from leaderboard.store import Entry, ResultsStore
 from leaderboard.submission import (
     MAX_ZIP_BYTES,
+    META_FILE,
     SubmissionMeta,
     check_name,
     extract_zip,
     load_submission,
+    read_meta,
     score_submission,
 )
 
@@ -213,24 +215,14 @@ def submit_zip(
     Non-empty form fields override the zip's ``submission.yaml``; without one the form's
     name is required.
     """
-    import yaml
-
     if not zip_path:
         raise SftcastError("no file uploaded; choose a .zip of your submission folder")
     if name.strip():
         check_name(name.strip())
     with tempfile.TemporaryDirectory(prefix="sftcast-upload-") as tmp:
         folder = extract_zip(zip_path, tmp)
-        doc: dict[str, Any] = {}
-        meta_file = folder / "submission.yaml"
-        if meta_file.is_file():
-            try:
-                loaded = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
-            except (yaml.YAMLError, UnicodeDecodeError) as exc:
-                raise SftcastError(f"submission.yaml: not valid YAML: {str(exc).splitlines()[0]}") from exc
-            if not isinstance(loaded, dict):
-                raise SftcastError("submission.yaml: expected a mapping of metadata fields")
-            doc.update(loaded)
+        meta_file = folder / META_FILE
+        doc: dict[str, Any] = read_meta(meta_file) if meta_file.is_file() else {}
         form = {
             "name": name.strip(),
             "authors": authors,

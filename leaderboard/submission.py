@@ -76,7 +76,7 @@ class SubmissionMeta:
             raise SftcastError(
                 f"{where}: unknown field(s) {', '.join(map(repr, unknown))} (known: {', '.join(known)})"
             )
-        if "name" not in doc:
+        if doc.get("name") is None:  # absent, or `name:` left empty
             raise SftcastError(f"{where}: the field 'name' is required")
         if "supervised" in doc and not isinstance(doc["supervised"], bool):
             raise SftcastError(f"{where}: 'supervised' must be true or false, got {doc['supervised']!r}")
@@ -167,18 +167,25 @@ def load_submission(folder: str | Path, meta: SubmissionMeta | None = None) -> S
         meta_path = folder / META_FILE
         if not meta_path.is_file() or meta_path.is_symlink():
             raise SftcastError(f"{folder.name}: missing {META_FILE}")
-        _check_size(meta_path)
-        try:
-            doc = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise SftcastError(f"{META_FILE}: not valid YAML: {str(exc).splitlines()[0]}") from exc
-        meta = SubmissionMeta.from_dict(doc)
+        meta = SubmissionMeta.from_dict(read_meta(meta_path))
     if not files:
         raise SftcastError(
             f"{folder.name}: no predictions file; add <suite>.parquet or <suite>.csv for one of: "
             + ", ".join(known_suites)
         )
     return Submission(folder, meta, files)
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """The mapping in a ``submission.yaml``, read with ``yaml.safe_load`` (never executed)."""
+    _check_size(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SftcastError(f"{META_FILE}: not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(doc, dict):
+        raise SftcastError(f"{META_FILE}: expected a mapping of metadata fields, got {type(doc).__name__}")
+    return doc
 
 
 def read_predictions(path: Path) -> pd.DataFrame:
@@ -229,7 +236,8 @@ def score_submission(sub: Submission, source: str = "upload") -> Entry:
         bad = df[(seeds < -1) | seeds.isna()]
         if len(bad):
             raise SftcastError(
-                f"{where}: split_seed must be -1 (all-pairs) or a split number, got {bad.iloc[0, 2]!r}"
+                f"{where}: split_seed must be -1 (all-pairs) or a split number, "
+                f"got {bad['split_seed'].iloc[0]}"
             )
         if sub.meta.supervised and len(parts["all-pairs"]):
             raise SftcastError(

@@ -104,6 +104,10 @@ TABLE_CASES = {
     "above 1": (_set("prob_a_better", 1.5), r"must lie in \[0, 1\]"),
     "below 0": (_set("prob_a_better", -0.1), r"must lie in \[0, 1\]"),
     "no all-pairs for unsupervised": (lambda df: df[df["split_seed"] >= 0], r"must also cover the all-pairs"),
+    "bad split_seed, columns reordered": (
+        lambda df: _set("split_seed", -2)(df)[list(reversed(df.columns))],
+        r"split_seed must be -1 \(all-pairs\) or a split number, got -2",
+    ),
 }
 
 
@@ -154,6 +158,11 @@ FILE_CASES = {
         lambda p: make_zip(p, {"submission.yaml": "name: !!python/object/apply:os.system ['true']\n"}),
         {},
         r"not valid YAML",
+    ),
+    "empty name in yaml": (
+        lambda p: make_zip(p, {"submission.yaml": "name:\n", "zeng2025.csv": "x"}),
+        {},
+        r"the field 'name' is required",
     ),
     "unknown yaml field": (
         lambda p: make_zip(p, {"submission.yaml": "name: a\nrun: x\n"}),
