@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmark.pairs import pair_index
+
 QUALITY_BAR = 3.0
 
 
@@ -34,14 +36,11 @@ def seed_noise(scores: pd.DataFrame) -> dict[str, Any]:
     noise = float(repeated.std(axis=1, ddof=1).mean()) if len(repeated) else float("nan")
     spread = float(means.std(ddof=1)) if len(means) > 1 else float("nan")
     flips, n_pairs = 0, 0
-    seeds = list(wide.columns)
-    for s1, s2 in combinations(seeds, 2):
-        both = wide[[s1, s2]].dropna()
-        for a, b in combinations(both.index, 2):
-            d1 = np.sign(both.at[a, s1] - both.at[b, s1])
-            d2 = np.sign(both.at[a, s2] - both.at[b, s2])
-            flips += int(d1 != d2)
-            n_pairs += 1
+    for s1, s2 in combinations(list(wide.columns), 2):
+        both = wide[[s1, s2]].dropna().to_numpy()
+        i, j = pair_index(len(both))
+        flips += int(np.sum(np.sign(both[i, 0] - both[j, 0]) != np.sign(both[i, 1] - both[j, 1])))
+        n_pairs += len(i)
     return {
         "n_variants": int(len(means)),
         "n_repeated": int(len(repeated)),

@@ -24,6 +24,7 @@ from benchmark.predictors.base import Predictor, clone
 from benchmark.schema import Suite, task_column
 
 PROTOCOLS = ("all-pairs", "splits", "cross-task")
+SUBMISSION_PROTOCOLS = ("splits", "all-pairs")  # what submissions cover; cross-task is derived
 N_SPLITS = 20
 TRAIN_FRACTION = 0.6
 ALL_PAIRS_SEED = -1

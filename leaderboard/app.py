@@ -18,6 +18,7 @@ import gradio as gr
 import pandas as pd
 
 from benchmark.errors import SftcastError
+from benchmark.protocol import SUBMISSION_PROTOCOLS
 from leaderboard.store import Entry, ResultsStore
 from leaderboard.submission import (
     MAX_ZIP_BYTES,
@@ -36,7 +37,7 @@ DEFAULT_DB = Path(
     os.environ.get("SFTCAST_LEADERBOARD_DB", REPO_ROOT / "out" / "leaderboard" / "results.sqlite")
 )
 MISSING = "—"
-PROTOCOLS = ("splits", "all-pairs")
+PROTOCOLS = SUBMISSION_PROTOCOLS
 EXTRA_COLUMNS = [
     "CI95",
     "Error reduction vs PPL-CLM",

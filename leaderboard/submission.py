@@ -26,10 +26,11 @@ import pandas as pd
 import yaml
 
 from benchmark.errors import SftcastError
+from benchmark.protocol import SUBMISSION_PROTOCOLS
 from leaderboard.store import Entry
 
 OFFICIAL_SEED = 0  # the seed of the official splits; every submission is scored on it
-PROTOCOLS = ("splits", "all-pairs")
+PROTOCOLS = SUBMISSION_PROTOCOLS
 MAX_FILE_BYTES = 20 * 2**20  # one predictions file; a full zeng2025 submission is ~0.2 MB
 MAX_ZIP_BYTES = 50 * 2**20  # an upload, compressed and uncompressed
 MAX_ZIP_MEMBERS = 64
