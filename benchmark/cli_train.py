@@ -66,6 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = ssub.add_parser("noise", help="seed noise of the SFT scores: spread, seed std, ratio, label flips")
     p.add_argument("--suite", default="tiny")
+    p.add_argument("--variants", default=None, help="only these variants, e.g. 1,3,13,38 (default: all)")
     p.add_argument("--records", default=None, help="record folder (default: benchmark/suites/records)")
     p.set_defaults(func=cmd_suite_noise)
 
@@ -251,6 +252,9 @@ def cmd_suite_noise(args: argparse.Namespace) -> int:
     from benchmark.runner import RECORDS_DIR, load_records
 
     records = load_records(args.suite, records=args.records or RECORDS_DIR)
+    if args.variants:
+        keep = set(parse_ids(args.variants))
+        records = [r for r in records if r["variant"]["id"] in keep]
     if not records:
         from benchmark.errors import SftcastError
 
