@@ -97,7 +97,7 @@ def cmd_sft(args: argparse.Namespace) -> int:
                 **overrides,
             )
         else:
-            data = args.data or suite_tasks_dir(args.suite, args.out, args.seed)
+            data = args.data or suite_tasks_dir(args.suite, args.out)
             result = run_sft(
                 args.model,
                 family,

@@ -463,21 +463,12 @@ def _mean_or_none(values: list[float | None]) -> float | None:
     return float(np.mean(kept)) if kept else None
 
 
-def suite_tasks_dir(suite: str, out: str | Path = "runs", seed: int = 0) -> Path:
-    """The suite's exported tasks (``{out}/{suite}/seed{seed}/tasks``), built from its world on first use."""
-    from filelock import FileLock
+def suite_tasks_dir(suite: str, out: str | Path = "runs", world_seed: int = 0) -> Path:
+    """The suite's data folder (tasks + held-out text) for a world seed: the suite runner's own
+    (``{out}/{suite}/data-world{world_seed}``), built from the world on first use."""
+    from benchmark.runner import RunSettings, data_dir
 
-    from benchmark.presets import get_preset, suite_dir
-    from benchmark.tasks import build_tasks, export_tasks
-    from benchmark.world import World
-
-    path = suite_dir(suite, out, seed) / "tasks"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path) + ".lock"):
-        if not (path / "DONE").exists():
-            export_tasks(build_tasks(World.generate(get_preset(suite).world, seed), seed=seed), path)
-            (path / "DONE").write_text("")
-    return path
+    return data_dir(RunSettings(suite=suite, world_seed=world_seed, out=str(out)))
 
 
 def sft_variant(
@@ -491,9 +482,13 @@ def sft_variant(
     device: str = "cpu",
     evaluator: str = "auto",
     checkpoint: str | None = None,
+    world_seed: int = 0,
     **recipe_overrides: Any,
 ) -> dict[str, Any]:
     """SFT of variant ``variant`` of ``suite`` (its final checkpoint) on ``family``.
+
+    ``seed`` picks the pre-training run (``{out}/{suite}/seed{seed}``) and the SFT seeds; the
+    tasks come from the world of ``world_seed``, the same for every seed.
 
     The result goes to ``{out}/{suite}/seed{seed}/vNN/sft/{family}[-scratch].json``.
     """
@@ -501,16 +496,17 @@ def sft_variant(
 
     v = get_variant(suite, variant)
     run = suite_dir(suite, out, seed) / f"v{v.id:02d}"
-    steps = checkpoint or f"checkpoint-{get_preset(suite).train['max_steps']}"
-    model_path = run / steps
+    model_path = run / (checkpoint or f"checkpoint-{get_preset(suite).train['max_steps']}")
     if not (model_path / "config.json").exists():
+        if checkpoint:  # a checkpoint the caller named must exist: never fine-tune another one
+            raise SftcastError(f"no checkpoint {checkpoint!r} in {run}")
         from benchmark.train import list_checkpoints
 
         found = list_checkpoints(run)
         if not found:
             raise SftcastError(f"no checkpoint in {run}: pre-train first (`sftcast pretrain ...`)")
         model_path = found[-1][1]
-    data_dir = suite_tasks_dir(suite, out, seed)
+    data_dir = suite_tasks_dir(suite, out, world_seed)
     name = family if init == "pretrained" else f"{family}-{init}"
     result = run_sft(
         model_path,

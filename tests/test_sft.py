@@ -147,3 +147,15 @@ def test_cli_sft_and_tasks_export(setup, tmp_path: Path, capsys) -> None:
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["family"] == "cms" and line["paper_metric"] == "acc"
     assert main(["sft", "--suite", "micro", "--task", "cms"]) == 2  # neither --variant nor --model
+
+
+def test_sft_variant_refuses_a_named_checkpoint_that_does_not_exist(tmp_path):
+    from benchmark.errors import SftcastError
+    from benchmark.presets import pretrain_variant
+    from benchmark.sft import sft_variant, suite_tasks_dir
+
+    pretrain_variant("micro", 1, out=tmp_path, progress_bar=False)
+    with pytest.raises(SftcastError, match="no checkpoint 'checkpoint-999'"):
+        sft_variant("micro", 1, "cms", out=tmp_path, checkpoint="checkpoint-999")
+    # Every seed's SFT reads the tasks of the same world.
+    assert suite_tasks_dir("micro", tmp_path) == tmp_path / "micro" / "data-world0"
