@@ -66,6 +66,8 @@ def rank_order(scores: np.ndarray) -> np.ndarray:
 def topk_recall(predicted_scores: np.ndarray, true_scores: np.ndarray, top: int = 1) -> list[float]:
     """Recall of the true top-``top`` models within the predicted top-k, for k = 1..n."""
     n = len(true_scores)
+    if n == 0:
+        raise ValueError("topk_recall needs at least one model")
     top = min(top, n)
     true_top = set(rank_order(true_scores)[:top].tolist())
     predicted = rank_order(predicted_scores)
@@ -93,6 +95,8 @@ def bootstrap_ci(
     credit values, so that is what is drawn: the same distribution, without n_boot × n draws.
     """
     credit = np.asarray(credit, dtype=float)
+    if credit.size == 0:
+        raise ValueError("bootstrap_ci needs at least one pair")
     values, counts = np.unique(credit, return_counts=True)
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(len(credit), counts / len(credit), size=n_boot)

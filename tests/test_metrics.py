@@ -69,3 +69,10 @@ def test_bootstrap_ci_brackets_the_mean_and_is_seeded():
     lo, hi = metrics.bootstrap_ci(credit, n_boot=500, seed=1)
     assert lo < 0.7 < hi and hi - lo < 0.25
     assert (lo, hi) == metrics.bootstrap_ci(credit, n_boot=500, seed=1)
+
+
+def test_empty_inputs_are_refused():
+    with pytest.raises(ValueError, match="at least one pair"):
+        metrics.bootstrap_ci(np.array([]))
+    with pytest.raises(ValueError, match="at least one model"):
+        metrics.topk_recall(np.array([]), np.array([]))
