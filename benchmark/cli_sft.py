@@ -60,17 +60,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _overrides(items: list[str]) -> dict[str, float | int]:
+    """``--set key=value`` pairs (parsed as for pre-training) with numeric values."""
     from benchmark.errors import SftcastError
+    from benchmark.train import parse_overrides
 
     out: dict[str, float | int] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SftcastError(f"expected key=value, got {item!r}")
-        number = float(value)
-        out[key.strip().replace("-", "_")] = (
-            int(number) if number.is_integer() and "." not in value else number
-        )
+    for key, value in parse_overrides(items).items():
+        try:
+            number = float(value)
+        except ValueError as exc:
+            raise SftcastError(f"--set {key}: expected a number, got {value!r}") from exc
+        out[key] = int(number) if number.is_integer() and "." not in value else number
     return out
 
 
