@@ -1,4 +1,4 @@
-.PHONY: install browser test leaderboard
+.PHONY: install browser test leaderboard submissions
 
 # Install the package with its test extras (torch is pinned to the local CPU wheel).
 install:
@@ -13,3 +13,13 @@ test: install browser
 
 leaderboard: install
 	sftcast leaderboard
+
+# Regenerate the built-in baseline submissions on every shipped suite (after a suite changes).
+BASELINES = random ppl_clm ppl_sc kshot_cms kshot_rag kshot_cbqa combine5 sc_plus_rag \
+	sc_plus_rag_minus_clm ltc_lightgbm ltc_logreg ltc_mlp
+submissions:
+	for p in $(BASELINES); do \
+		rm -rf submissions/$$p && sftcast submit predict --predictor $$p --name $$p --out submissions \
+			--authors "sftcast baselines" --url https://arxiv.org/abs/2504.12491 \
+			--description "Built-in predictor '$$p' run by sftcast submit predict." || exit 1; \
+	done

@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "reads raw proxy values, and a tree model does not extrapolate. Proxies of a suite at another "
         "scale (zeng2025: 1B models, 1/ppl ~0.38) lie far from small checkpoints' (1/ppl ~0.01-0.1): "
         "outside the training range every model looks alike, and the ranking carries little "
-        "information. Train on a suite at your models' scale (the tiny suite, once it exists).",
+        "information. Train on a suite at your models' scale (the tiny suite for tiny checkpoints).",
     )
     p.add_argument("--models", nargs="+", required=True, metavar="MODEL",
                    help="two or more checkpoint folders or Hub ids loadable by transformers")  # fmt: skip
@@ -72,8 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--suite-train",
         default=None,
-        help="suite whose models and SFT scores train the predictor (default: zeng2025 until a "
-        "tiny suite exists, then tiny; see `sftcast suites`)",
+        help="suite whose models and SFT scores train the predictor (default: tiny when it is "
+        "shipped, else zeng2025; see `sftcast suites`)",
     )
     p.add_argument("--predictor", default="ltc_lightgbm", help="(default: ltc_lightgbm)")
     p.add_argument(

@@ -248,16 +248,21 @@ def cmd_suite_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_suite_noise(args: argparse.Namespace) -> int:
+    import yaml
+
+    from benchmark.collect import records_frame
+    from benchmark.errors import SftcastError
     from benchmark.noise import format_noise, noise_table
     from benchmark.runner import RECORDS_DIR, load_records
+    from benchmark.schema import SUITES_DIR
 
     records = load_records(args.suite, records=args.records or RECORDS_DIR)
     if args.variants:
         keep = set(parse_ids(args.variants))
         records = [r for r in records if r["variant"]["id"] in keep]
     if not records:
-        from benchmark.errors import SftcastError
-
         raise SftcastError(f"no records for suite {args.suite!r}")
-    print(format_noise(noise_table(records)))
+    decl = SUITES_DIR / f"{args.suite}.yaml"
+    label_score = yaml.safe_load(decl.read_text()).get("label_score", {}) if decl.exists() else {}
+    print(format_noise(noise_table(records_frame(records, label_score), label_score)))
     return 0

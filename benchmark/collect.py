@@ -53,6 +53,11 @@ def _row(record: dict[str, Any], label_score: dict[str, str]) -> dict[str, Any]:
     return row
 
 
+def records_frame(records: list[dict[str, Any]], label_score: dict[str, str]) -> pd.DataFrame:
+    """One row per record (every seed): the ``<suite>_seeds.csv`` table."""
+    return pd.DataFrame([_row(r, label_score) for r in records])
+
+
 def suite_frames(
     suite: str, label_score: dict[str, str], records: str | Path = RECORDS_DIR, main_seed: int = 0
 ) -> dict[str, pd.DataFrame]:
@@ -60,8 +65,7 @@ def suite_frames(
     recs = load_records(suite, records=records)
     if not recs:
         raise SftcastError(f"no records for suite {suite!r} under {Path(records) / suite}")
-    rows = [_row(r, label_score) for r in recs]
-    seeds = pd.DataFrame(rows)
+    seeds = records_frame(recs, label_score)
     models = seeds[seeds["seed"] == main_seed].drop(columns="seed").reset_index(drop=True)
     ckpt_rows = []
     for r in recs:

@@ -23,6 +23,7 @@ from benchmark.schema import Suite, list_suites, load_suite
 CARD_TEMPLATE = Path(__file__).resolve().parent.parent / "dataset_card.md"
 CONFIGS_MARKER = "<!-- sftcast:configs -->"
 STATS_MARKER = "<!-- sftcast:stats -->"
+NOISE_MARKER = "<!-- sftcast:noise -->"
 
 
 def suite_tables(suite: Suite) -> dict[str, pd.DataFrame]:
@@ -67,6 +68,24 @@ def _stats(suites: list[Suite], tables: dict[str, dict[str, pd.DataFrame]]) -> s
     return "\n".join(lines)
 
 
+def _noise(suites: list[Suite], out: Path) -> str:
+    """The card's label-noise section: per suite, a summary, the table and the seed scatter."""
+    from benchmark.noise import format_noise, noise_summary, suite_noise
+    from benchmark.plots import noise_figure, save_figure
+
+    parts = []
+    for suite in suites:
+        table = suite_noise(suite)
+        parts.append(f"#### `{suite.name}`\n\n{noise_summary(suite.name, table)}")
+        if table is not None and not table.empty and table["n_repeated"].any():
+            figure = Path("figures") / f"{suite.name}_noise.png"
+            (out / figure).parent.mkdir(parents=True, exist_ok=True)
+            save_figure(noise_figure(suite.table("seeds"), table, suite.name), out / figure)
+            parts.append(format_noise(table))
+            parts.append(f"![{suite.name}: seed 0 against seed 1 of each rerun variant]({figure.as_posix()})")
+    return "\n\n".join(parts)
+
+
 def build_dataset(out_dir: str | Path, suites: list[str] | None = None) -> Path:
     """Write the dataset folder (parquet + README.md card) and return its path."""
     out = Path(out_dir)
@@ -99,6 +118,7 @@ def build_dataset(out_dir: str | Path, suites: list[str] | None = None) -> Path:
         table.append(f"| `{cfg['config_name']}` | {len(tables[suite_name][kind])} | {what} |")
     body = CARD_TEMPLATE.read_text()
     body = body.replace(CONFIGS_MARKER, "\n".join(table)).replace(STATS_MARKER, _stats(loaded, tables))
+    body = body.replace(NOISE_MARKER, _noise(loaded, out))
     (out / "README.md").write_text(_front_matter(configs) + "\n" + body)
     return out
 

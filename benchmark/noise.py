@@ -46,45 +46,93 @@ def seed_noise(scores: pd.DataFrame) -> dict[str, Any]:
         "n_repeated": int(len(repeated)),
         "spread": spread,
         "seed_std": noise,
-        "ratio": spread / noise if noise and np.isfinite(noise) and noise > 0 else float("inf"),
+        "ratio": _ratio(spread, noise),
         "label_flip_rate": flips / n_pairs if n_pairs else float("nan"),
         "n_flip_pairs": n_pairs,
         "passes_bar": bool(noise > 0 and spread / noise >= QUALITY_BAR) if np.isfinite(noise) else False,
     }
 
 
-def noise_table(
-    records: list[dict[str, Any]], keys: tuple[str, ...] = ("score", "acc", "em", "gold_loglik")
-) -> pd.DataFrame:
-    """Noise figures for every family × score key found in suite records."""
+def _ratio(spread: float, noise: float) -> float:
+    """spread / noise; NaN without a noise estimate, inf when every seed agreed exactly."""
+    if not np.isfinite(noise):
+        return float("nan")
+    return spread / noise if noise > 0 else float("inf")
+
+
+SCORE_KINDS = ("acc", "em", "gold_loglik")
+
+
+def noise_table(seeds: pd.DataFrame, label_score: dict[str, str] | None = None) -> pd.DataFrame:
+    """Noise figures for every family × score kind of a suite's ``seeds`` table.
+
+    ``seeds`` has one row per (model, seed) with ``model_id``, ``seed`` and ``sft_<family>_<kind>``
+    columns (as ``sftcast suite collect`` writes ``<suite>_seeds.csv``). ``label_score`` names the
+    kind each family uses as its label; that row gets ``is_label`` True.
+    """
+    label_score = label_score or {}
+    families = [c[4:] for c in seeds.columns if c.startswith("sft_") and c.count("_") == 1]
     rows = []
-    families = sorted({f for r in records for f in r.get("sft", {})})
     for family in families:
-        for key in keys:
+        for kind in SCORE_KINDS:
+            column = f"sft_{family}_{kind}"
+            if column not in seeds.columns:
+                continue
             frame = pd.DataFrame(
-                [
-                    {"variant": r["variant"]["id"], "seed": r["seed"], "score": r["sft"][family].get(key)}
-                    for r in records
-                    if family in r.get("sft", {})
-                ]
+                {"variant": seeds["model_id"], "seed": seeds["seed"], "score": seeds[column]}
             ).dropna()
             if frame.empty:
                 continue
-            rows.append({"family": family, "score": key, **seed_noise(frame)})
+            is_label = label_score.get(family) == kind
+            rows.append({"family": family, "score": kind, "is_label": is_label, **seed_noise(frame)})
     return pd.DataFrame(rows)
+
+
+def suite_noise(suite: Any) -> pd.DataFrame | None:
+    """``noise_table`` of a loaded suite's shipped seeds table, or None if it has none."""
+    seeds = suite.table("seeds")
+    if seeds is None:
+        return None
+    return noise_table(seeds, suite.meta.get("label_score", {}))
 
 
 def format_noise(table: pd.DataFrame) -> str:
     """A markdown table of ``noise_table``'s output."""
     lines = [
-        "| family | score | variants (with 2 seeds) | spread (std across variants) | seed std | ratio "
-        "| label flips |",
+        "| family | score (label in bold) | variants (with 2 seeds) | spread (std across variants) "
+        "| seed std | ratio | label flips |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in table.itertuples():
         mark = " ✓" if r.passes_bar else ""
+        score = f"**{r.score}**" if r.is_label else r.score
+        if not r.n_repeated:
+            lines.append(f"| {r.family} | {score} | {r.n_variants} (0) | {r.spread:.4f} | n/a | n/a | n/a |")
+            continue
         lines.append(
-            f"| {r.family} | {r.score} | {r.n_variants} ({r.n_repeated}) | {r.spread:.4f} "
+            f"| {r.family} | {score} | {r.n_variants} ({r.n_repeated}) | {r.spread:.4f} "
             f"| {r.seed_std:.4f} | **{r.ratio:.2f}**{mark} | {r.label_flip_rate:.1%} of {r.n_flip_pairs} |"
         )
     return "\n".join(lines)
+
+
+def noise_summary(name: str, table: pd.DataFrame | None) -> str:
+    """One markdown sentence on a suite's label noise (the label score of each family)."""
+    if table is None or table.empty:
+        return f"**{name}**: no seed reruns, so the share of labels decided by seed noise is unknown."
+    labels = table[table["is_label"]]
+    if labels.empty or not labels["n_repeated"].any():
+        return f"**{name}**: no variant has two seeds yet, so its label noise is unknown."
+    flips = ", ".join(f"{r.label_flip_rate:.0%} ({r.family})" for r in labels.itertuples())
+    ratios = ", ".join(f"{r.ratio:.1f} ({r.family})" for r in labels.itertuples())
+    n = int(labels["n_repeated"].max())
+    failing = [r.family for r in labels.itertuples() if not r.passes_bar]
+    verdict = (
+        f"below the {QUALITY_BAR:.0f}× quality bar in {', '.join(failing)}"
+        if failing
+        else f"above the {QUALITY_BAR:.0f}× quality bar in every family"
+    )
+    return (
+        f"**{name}**: a second pre-training and SFT seed of {n} variants flips {flips} of their "
+        f"pair labels; spread across variants / seed std = {ratios}: {verdict}."
+    )

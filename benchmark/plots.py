@@ -1,4 +1,5 @@
-"""Plots shared by reports and the leaderboard: accuracy by |delta| quintile, top-k recall.
+"""Plots shared by reports and the leaderboard: accuracy by |delta| quintile, top-k recall, and
+the seed-noise scatter of a suite's labels.
 
 Every figure is drawn from scorer results JSON (``benchmark.scoring.score_predictions``),
 never recomputed. Reports put one panel per task with a line per predictor; the leaderboard's
@@ -99,7 +100,41 @@ def result_topk_figure(result: dict[str, Any], title: str = "") -> Figure:
     return fig
 
 
-def _save(fig: Figure, path: str | Path) -> Path:
+def noise_figure(seeds: Any, noise: Any, title: str = "") -> Figure:
+    """Seed 0 against seed 1 label score of every variant run twice, one panel per task family.
+
+    ``seeds`` is a suite's seeds table, ``noise`` its ``benchmark.noise.noise_table``; each panel's
+    title carries the family's spread/noise ratio and label flip rate. Points near the diagonal
+    are reproducible; the spread along it is what the labels measure. Ticks on the bottom edge
+    mark every variant's seed-0 score (the whole suite's spread).
+    """
+    labels = noise[noise["is_label"]]
+    fig, grid = plt.subplots(1, len(labels), figsize=(4 * len(labels), 3.6), squeeze=False)
+    axes = list(grid[0])
+    seed_a, seed_b = sorted(seeds["seed"].unique())[:2]
+    for ax, row in zip(axes, labels.itertuples(), strict=True):
+        column = f"sft_{row.family}_{row.score}"
+        wide = seeds.pivot_table(index="model_id", columns="seed", values=column).dropna()
+        ax.scatter(wide[seed_a], wide[seed_b], s=18)
+        for model_id, x, y in zip(wide.index, wide[seed_a], wide[seed_b], strict=True):
+            ax.annotate(str(model_id), (x, y), fontsize=6, xytext=(2, 2), textcoords="offset points")
+        every = seeds.loc[seeds["seed"] == seed_a, column].dropna()  # the whole suite's spread
+        lo = float(min(wide[seed_a].min(), wide[seed_b].min(), every.min()))
+        hi = float(max(wide[seed_a].max(), wide[seed_b].max(), every.max()))
+        ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--")
+        rug = f"all variants, seed {seed_a}"
+        ax.plot(every, [lo] * len(every), "|", color="C1", ms=10, alpha=0.7, label=rug)
+        ax.legend(fontsize=7, loc="upper left")
+        ax.set_xlabel(f"{row.score}, seed {seed_a}")
+        caption = f"{row.family}: ratio {row.ratio:.1f}, flips {row.label_flip_rate:.0%}"
+        ax.set_title(f"{title} {caption}".strip(), fontsize=9)
+        ax.set_ylabel(f"{row.score}, seed {seed_b}")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def save_figure(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -109,10 +144,10 @@ def _save(fig: Figure, path: str | Path) -> Path:
 def plot_gap_quintiles(
     results: dict[str, dict[str, Any]], tasks: list[str], path: str | Path, title: str = ""
 ) -> Path:
-    return _save(gap_quintile_figure(results, tasks, title), path)
+    return save_figure(gap_quintile_figure(results, tasks, title), path)
 
 
 def plot_topk_recall(
     results: dict[str, dict[str, Any]], tasks: list[str], path: str | Path, title: str = ""
 ) -> Path:
-    return _save(topk_recall_figure(results, tasks, title), path)
+    return save_figure(topk_recall_figure(results, tasks, title), path)

@@ -12,9 +12,10 @@ suite at another scale live on another range: the paper's 1B models (``zeng2025`
 of a few hundredths. A tree model (LightGBM) does not extrapolate: every value below the range
 it was trained on falls into the same leaf, so models that differ only outside that range get
 the same prediction (P = 0.5, a Borda tie). Prefer a training suite whose proxies are comparable
-to yours: the ``tiny`` suite for checkpoints of the tiny preset, once it exists
-(``benchmark.list_suites()``). The result frame's ``out_of_range`` column names, per model, the
-proxies that lie outside the training suite's range.
+to yours: the ``tiny`` suite for checkpoints of the tiny preset (its k-shot QA proxies are the
+harness's ``kshot_rag_acc``/``kshot_cbqa_acc``, mapped through the suite's declaration). The
+result frame's ``out_of_range`` column names, per model, the proxies that lie outside the
+training suite's range.
 
 Units: the harness reports k-shot scores as fractions; a suite whose k-shot columns exceed 1
 stores percentages (``zeng2025`` does, as the paper's tables), so they are multiplied by 100 for
@@ -37,7 +38,7 @@ import pandas as pd
 from benchmark.errors import SftcastError
 from benchmark.schema import PROXIES, TASKS, task_column
 
-DEFAULT_TRAIN_SUITE = "zeng2025"  # until a tiny suite ships (then: prefer it for tiny checkpoints)
+DEFAULT_TRAIN_SUITE = "zeng2025"  # the CLI prefers ``tiny`` when it ships
 KSHOT = ("kshot_cms", "kshot_rag", "kshot_cbqa")
 
 
@@ -133,9 +134,13 @@ def rank_checkpoints(
             given[m] = compute_proxies(m, data, device=device, limit=limit, batch_size=batch_size)
 
     scale = suite_scale(suite.models)
-    table = pd.DataFrame(
-        {"model_id": models, **{p: [float(given[m][p]) * scale[p] for m in models] for p in PROXIES}}
-    )
+    # The suite's column for each proxy (tiny's k-shot QA proxies are the harness's *_acc values).
+    column = {p: suite.meta.get("proxies", {}).get(p, p) for p in PROXIES}
+
+    def value(m: str, p: str) -> float:
+        return float(given[m][column[p]] if column[p] in given[m] else given[m][p]) * scale[p]
+
+    table = pd.DataFrame({"model_id": models, **{p: [value(m, p) for m in models] for p in PROXIES}})
     fitted = get_predictor(predictor).fit(suite.models, task)
     # all_pairs wants scores; the user's models have none, so the label columns are dropped
     pairs = all_pairs(table.assign(**{task_column(task): np.nan}), task)

@@ -48,11 +48,12 @@ def checkpoint_suite(suite: Suite, fraction: float) -> Suite | None:
     main_seed = suite.meta.get("main_seed", 0)
     at = table[(table["seed"] == main_seed) & np.isclose(table["fraction"], fraction)]
     at = at.set_index("model_id").reindex(suite.model_ids)
-    if at[list(SINGLE)].isna().any().any():
+    columns = {p: suite.meta.get("proxies", {}).get(p, p) for p in SINGLE}  # canonical -> column
+    if any(c not in at.columns for c in columns.values()) or at[list(columns.values())].isna().any().any():
         return None
     models = suite.models.copy()
-    for p in SINGLE:
-        models[p] = at[p].to_numpy(dtype=float)
+    for p, column in columns.items():
+        models[p] = at[column].to_numpy(dtype=float)
     return replace(suite, models=models, cache={})
 
 

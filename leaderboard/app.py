@@ -51,10 +51,12 @@ DEFAULT_EXTRA = ["CI95", "Error reduction vs PPL-CLM", "Per task × suite"]
 
 # ---------------------------------------------------------------- seeding
 def seed_store(store: ResultsStore, submissions_dir: Path = DEFAULT_SUBMISSIONS) -> list[str]:
-    """Score and store every committed submission folder the store lacks; return their names.
+    """Score and store every committed submission folder the store lacks or holds an older
+    version of; return their names.
 
-    A folder whose name is already stored is left alone (never overwritten); if its content
-    changed since, a warning says so.
+    A committed folder whose content changed (say, it gained a suite) replaces its stored
+    built-in entry atomically. An upload under the same name is never overwritten: a warning
+    says so and the upload stays.
     """
     added: list[str] = []
     if not submissions_dir.is_dir():
@@ -63,8 +65,13 @@ def seed_store(store: ResultsStore, submissions_dir: Path = DEFAULT_SUBMISSIONS)
         sub = load_submission(folder)
         stored = store.sha256_of(sub.meta.name)
         if stored is not None:
-            if stored != sub.sha256():
-                print(f"leaderboard: {folder.name} changed since it was stored; keeping the stored result")
+            if stored == sub.sha256():
+                continue
+            if store.source_of(sub.meta.name) != "committed":
+                print(f"leaderboard: {folder.name} is taken by an upload; the committed folder is not stored")
+                continue
+            store.replace_committed(score_submission(sub, source="committed"))
+            added.append(sub.meta.name)
             continue
         try:
             store.add(score_submission(sub, source="committed"))
@@ -295,6 +302,30 @@ CITATION = r"""
 """
 
 
+def suite_noise_views() -> list[tuple[str, str, Any]]:
+    """Per shipped suite: a one-line noise summary, the noise table (markdown) and its scatter figure.
+
+    Computed from each suite's shipped seeds table at start-up, never typed in.
+    """
+    from benchmark import list_suites, load_suite
+    from benchmark.noise import format_noise, noise_summary, suite_noise
+    from benchmark.plots import noise_figure
+
+    views = []
+    for name in list_suites():
+        suite = load_suite(name)
+        table = suite_noise(suite)
+        has_seeds = table is not None and not table.empty and bool(table["n_repeated"].any())
+        views.append(
+            (
+                noise_summary(name, table),
+                format_noise(table) if has_seeds else "",
+                noise_figure(suite.table("seeds"), table, name) if has_seeds else None,
+            )
+        )
+    return views
+
+
 def build_app(store: ResultsStore) -> Any:
     """Build the Blocks app over ``store`` (which should already be seeded)."""
     from benchmark.plots import result_gap_quintile_figure, result_topk_figure
@@ -337,10 +368,16 @@ def build_app(store: ResultsStore) -> Any:
             result_topk_figure(res, title),
         )
 
+    noise = suite_noise_views()
     with gr.Blocks(title="sftcast leaderboard", analytics_enabled=False) as demo:
         gr.Markdown(
             "# sftcast leaderboard\nWhich pre-training signals predict which checkpoint is better "
             "after SFT? Predictors ranked by pairwise accuracy on held-out model pairs."
+        )
+        gr.Markdown(
+            "**Label noise of each suite** (details in the *Suites & label noise* tab):\n\n"
+            + "\n".join(f"- {summary}" for summary, _, _ in noise),
+            elem_id="noise-summary",
         )
         with gr.Tabs() as tabs:
             with gr.Tab("Leaderboard", id="leaderboard"):
@@ -405,6 +442,19 @@ def build_app(store: ResultsStore) -> Any:
                     "Validate, score and submit", variant="primary", elem_id="upload-button"
                 )
                 up_status = gr.Markdown(elem_id="upload-status")
+            with gr.Tab("Suites & label noise", id="noise"):
+                gr.Markdown(
+                    "Each variant of a suite rerun with a second pre-training *and* SFT seed: the seed std "
+                    "of its SFT score against the spread across all variants (quality bar: ratio ≥ 3), "
+                    "and the share of pairs whose label flips between seeds -- no predictor can be "
+                    "trusted beyond that on close pairs. The plots put seed 0 against seed 1."
+                )
+                for summary, table_md, figure in noise:
+                    gr.Markdown(summary)
+                    if table_md:
+                        gr.Markdown(table_md)
+                    if figure is not None:
+                        gr.Plot(figure, show_label=False)
             with gr.Tab("About", id="about"):
                 gr.Markdown(ABOUT)
             with gr.Tab("Citation", id="citation"):

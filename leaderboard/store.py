@@ -97,37 +97,57 @@ class ResultsStore:
     # ---- writes
     def add(self, entry: Entry) -> int:
         """Insert a submission and all its results atomically; a taken name raises SftcastError."""
+        with self._transaction() as con:
+            return self._insert(con, entry)
+
+    def replace_committed(self, entry: Entry) -> int:
+        """Atomically swap the stored committed (built-in) submission of ``entry.name`` for ``entry``.
+
+        Only entries whose source is ``committed`` are replaced: an upload is never overwritten.
+        """
+        with self._transaction() as con:
+            row = con.execute("SELECT source FROM submissions WHERE name = ?", (entry.name,)).fetchone()
+            if row is not None and row[0] != "committed":
+                raise SftcastError(f"{entry.name!r} is an uploaded submission; it is never replaced")
+            con.execute("DELETE FROM submissions WHERE name = ?", (entry.name,))
+            return self._insert(con, entry)
+
+    @staticmethod
+    def _insert(con: sqlite3.Connection, entry: Entry) -> int:
         if not entry.results:
             raise SftcastError(f"submission {entry.name!r} has no results to store")
-        with self._transaction() as con:
-            try:
-                cur = con.execute(
-                    "INSERT INTO submissions (name, meta_json, supervised, source, sha256, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        entry.name,
-                        json.dumps(entry.meta, sort_keys=True),
-                        int(entry.supervised),
-                        entry.source,
-                        entry.sha256,
-                        entry.created_at,
-                    ),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise SftcastError(
-                    f"a submission named {entry.name!r} already exists; choose another name"
-                ) from exc
-            sub_id = int(cur.lastrowid)
-            con.executemany(
-                "INSERT INTO results (submission_id, suite, protocol, results_json, mean_accuracy) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [
-                    (sub_id, suite, protocol, json.dumps(res), float(res["mean_accuracy"]))
-                    for suite, by_protocol in entry.results.items()
-                    for protocol, res in by_protocol.items()
-                ],
+        try:
+            cur = con.execute(
+                "INSERT INTO submissions (name, meta_json, supervised, source, sha256, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    entry.name,
+                    json.dumps(entry.meta, sort_keys=True),
+                    int(entry.supervised),
+                    entry.source,
+                    entry.sha256,
+                    entry.created_at,
+                ),
             )
+        except sqlite3.IntegrityError as exc:
+            taken = f"a submission named {entry.name!r} already exists; choose another name"
+            raise SftcastError(taken) from exc
+        sub_id = int(cur.lastrowid)
+        con.executemany(
+            "INSERT INTO results (submission_id, suite, protocol, results_json, mean_accuracy) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (sub_id, suite, protocol, json.dumps(res), float(res["mean_accuracy"]))
+                for suite, by_protocol in entry.results.items()
+                for protocol, res in by_protocol.items()
+            ],
+        )
         return sub_id
+
+    def source_of(self, name: str) -> str | None:
+        with closing(self._connect()) as con:
+            row = con.execute("SELECT source FROM submissions WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
 
     # ---- reads
     def names(self) -> list[str]:

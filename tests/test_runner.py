@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -54,7 +55,8 @@ def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
     decl = {
         "name": "micro", "data": "micro.csv", "id_column": "model_id",
         "config_columns": ["objective", "data_mixture", "learning_rate", "domain_tagging", "length_filter"],
-        "proxies": {p: p for p in ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")},
+        "proxies": {"ppl_clm": "ppl_clm", "ppl_sc": "ppl_sc", "kshot_cms": "kshot_cms",
+                    "kshot_rag": "kshot_rag_acc", "kshot_cbqa": "kshot_cbqa_acc"},
         "tasks": {t: f"sft_{t}" for t in ("cms", "rag", "cbqa")},
         "label_score": {"cms": "gold_loglik", "rag": "gold_loglik", "cbqa": "em"},
         "tables": {"seeds": "micro_seeds.csv", "checkpoints": "micro_checkpoints.csv"},
@@ -73,6 +75,8 @@ def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
     early = checkpoint_suite(suite, 0.25)
     quarter = rec["checkpoints"][min(rec["checkpoints"], key=int)]["proxies"]
     assert early.models.set_index("model_id").loc["6", "ppl_clm"] == pytest.approx(quarter["ppl_clm"])
+    # ... through the suite's proxy -> column mapping, as the final proxies are.
+    assert early.models.set_index("model_id").loc["6", "kshot_rag"] == pytest.approx(quarter["kshot_rag_acc"])
     assert suite.models.set_index("model_id").loc["6", "ppl_clm"] == pytest.approx(rec["proxies"]["ppl_clm"])
 
 
@@ -95,12 +99,23 @@ def test_label_flips_counted():
     assert out["label_flip_rate"] == pytest.approx(1 / 3) and out["n_flip_pairs"] == 3
 
 
-def test_noise_table_from_records():
-    def rec(v, s, x):
-        return {"variant": {"id": v}, "seed": s, "sft": {"cms": {"score": x, "acc": x, "em": None}}}
+def test_noise_table_from_a_seeds_table():
+    seeds = pd.DataFrame(
+        {
+            "model_id": ["1", "1", "2", "2"], "seed": [0, 1, 0, 1],
+            "sft_cms": [0.1, 0.2, 0.5, 0.6], "sft_cms_acc": [0.1, 0.2, 0.5, 0.6], "sft_cms_em": [None] * 4,
+        }
+    )  # fmt: skip
+    table = noise_table(seeds, {"cms": "acc"})
+    assert list(table["score"]) == ["acc"] and list(table["is_label"]) == [True]
+    assert table.loc[0, "ratio"] == pytest.approx(seed_noise(
+        pd.DataFrame({"variant": [1, 1, 2, 2], "seed": [0, 1, 0, 1], "score": [0.1, 0.2, 0.5, 0.6]})
+    )["ratio"])  # fmt: skip
 
-    table = noise_table([rec(1, 0, 0.1), rec(1, 1, 0.2), rec(2, 0, 0.5), rec(2, 1, 0.6)])
-    assert set(table["score"]) == {"score", "acc"} and (table["family"] == "cms").all()
+
+def test_noise_without_repeated_seeds_is_not_a_number():
+    out = seed_noise(pd.DataFrame({"variant": [1, 2], "seed": [0, 0], "score": [0.1, 0.5]}))
+    assert out["n_repeated"] == 0 and np.isnan(out["ratio"]) and not out["passes_bar"]
 
 
 def test_git_commit_of_a_record(tmp_path, monkeypatch):

@@ -52,6 +52,24 @@ def test_taken_name_is_refused_not_overwritten(tmp_path: Path) -> None:
     assert store.check_integrity() == {"submissions": 1, "results": 1}
 
 
+def test_a_changed_builtin_replaces_its_stored_version_but_never_an_upload(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path / "r.sqlite")
+    builtin = _entry("base", 0.6)
+    builtin.source = "committed"
+    store.add(builtin)
+    store.add(_entry("upload", 0.7))
+    newer = _entry("base", 0.65)
+    newer.source = "committed"
+    newer.results["tiny"] = {"splits": {**newer.results["zeng2025"]["splits"], "suite": "tiny"}}
+    store.replace_committed(newer)
+    assert sorted(store.get("base").results) == ["tiny", "zeng2025"]
+    assert store.get("base").results["zeng2025"]["splits"]["mean_accuracy"] == 0.65
+    with pytest.raises(SftcastError, match="never replaced"):
+        store.replace_committed(_entry("upload", 0.1))
+    assert store.get("upload").results["zeng2025"]["splits"]["mean_accuracy"] == 0.7
+    assert store.check_integrity() == {"submissions": 2, "results": 3}
+
+
 def test_failed_insert_rolls_back_everything(tmp_path: Path) -> None:
     store = ResultsStore(tmp_path / "r.sqlite")
     bad = _entry("half")
