@@ -37,7 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_slurm)
 
     p = ssub.add_parser(
-        "run", help="the resumable suite runner: pre-train, proxies, SFT and a committed record per variant"
+        "run",
+        help="the resumable suite runner: pre-train, proxies, SFT and a committed record per variant",
+        description="Run every variant (and the noise seeds) that has no record yet; a killed run continues "
+        "from the records and the run folders' caches. Once every variant of --seeds has its record, the "
+        "suite's tables are written as by `sftcast suite collect`.",
     )
     p.add_argument("--suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
     p.add_argument("--variants", default="1-50", help="variants to run, e.g. 1-50 or 1,3,8 (default: 1-50)")
@@ -225,6 +229,13 @@ def cmd_suite_run(args: argparse.Namespace) -> int:
         git_commit=args.git_commit, noise_variants=noise_variants, noise_seeds=noise_seeds,
     )  # fmt: skip
     print(f"{len(written)} new record(s) under {settings.records}/{args.suite}")
+    from benchmark.runner import pending
+
+    if suite_declaration(args.suite) and not pending(settings, variants, parse_ids(args.seeds)):
+        from benchmark.collect import collect_suite
+
+        for path in collect_suite(args.suite, settings.records):  # every record is in: the tables
+            print(f"wrote {path}")
     return 0
 
 

@@ -5,6 +5,8 @@
 3. Does LTC beat the best single proxy under the splits protocol (same test pairs)? The best
    single proxy is picked on those test pairs, which favours it.
 4. Do proxies at intermediate checkpoints (25/50/75%) predict the final SFT ranking?
+5. Do the answers hold within one objective (pairs of variants that share it)? Comparisons
+   across objectives can be carried by one group of objectives failing; these cannot.
 
 Every answer comes from ``scoring.pair_credits``; nothing here is a second scorer.
 """
@@ -58,7 +60,7 @@ def checkpoint_suite(suite: Suite, fraction: float) -> Suite | None:
 
 
 def what_replicates(suite: Suite, seed: int = 0) -> dict[str, Any]:
-    """The four questions' answers, per task, as a JSON-able dict."""
+    """The five questions' answers, per task, as a JSON-able dict."""
     out: dict[str, Any] = {"suite": suite.name, "questions": {}}
     allp = {name: _credits(suite, name, "all-pairs", seed) for name in SINGLE}
     q1, q2, q3, q4 = {}, {}, {}, {}
@@ -88,13 +90,27 @@ def what_replicates(suite: Suite, seed: int = 0) -> dict[str, Any]:
                 q4.setdefault(task, {}).setdefault(name, {})[str(fraction)] = _acc_ci(
                     f[f["task"] == task]["credit"].to_numpy(), seed
                 )
+    q5 = {}
+    if "objective" in suite.models.columns:
+        objective = suite.models.set_index("model_id")["objective"]
+        for name, f in allp.items():
+            same = f[f["model_a"].map(objective).to_numpy() == f["model_b"].map(objective).to_numpy()]
+            for task in suite.tasks:
+                credit = same[same["task"] == task]["credit"].to_numpy()
+                if len(credit):
+                    q5.setdefault(task, {})[name] = {**_acc_ci(credit, seed), "n_pairs": len(credit)}
     out["questions"] = {
         "ppl_clm_misleading": q1,
         "sc_and_rag_beat_clm": q2,
         "ltc_beats_best_single": q3,
         "intermediate_checkpoints": q4,
+        "within_objective": q5,
     }
     return out
+
+
+def _acc_cell(r: dict[str, Any] | None) -> str:
+    return "—" if r is None else f"{r['accuracy']:.3f} [{r['ci95'][0]:.2f}, {r['ci95'][1]:.2f}]"
 
 
 def render(result: dict[str, Any]) -> str:
@@ -132,13 +148,24 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"| {task} | " + " | ".join(f"{float(f):.0%}" for f in fractions) + " |")
             lines.append("|---|" + "---|" * len(fractions))
             for name, r in by_proxy.items():
-                cells = [
-                    f"{r[f]['accuracy']:.3f} [{r[f]['ci95'][0]:.2f}, {r[f]['ci95'][1]:.2f}]"
-                    for f in fractions
-                ]
+                cells = [_acc_cell(r.get(f)) for f in fractions]
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
             lines.append("")
     else:
         lines += ["", "**4.** This suite has no intermediate-checkpoint proxies."]
+    if q.get("within_objective"):
+        lines += [
+            "",
+            "**5. Do the answers hold within one objective?** (all-pairs accuracy on the pairs of "
+            "variants that share their pre-training objective)",
+            "",
+            "| proxy | " + " | ".join(q["within_objective"]) + " |",
+            "|---|" + "---|" * len(q["within_objective"]),
+        ]
+        for name in SINGLE:
+            cells = [_acc_cell(q["within_objective"][t].get(name)) for t in q["within_objective"]]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        n = next(iter(next(iter(q["within_objective"].values())).values()))["n_pairs"]
+        lines += ["", f"({n} same-objective pairs per task.)"]
     lines += ["", "`*`: the 95% bootstrap CI of the difference excludes 0."]
     return "\n".join(lines) + "\n"

@@ -125,7 +125,24 @@ def write_report(suite: Suite, out_dir: str | Path, seed: int = 0, progress: boo
     from benchmark.replication import render, what_replicates
 
     results["what_replicates"] = what_replicates(suite, seed)
+    noise_md = _noise_section(suite, out, results)
     (out / "results.json").write_text(json.dumps(results, indent=2))
     path = out / "report.md"
-    path.write_text(render_markdown(suite, results, plots) + "\n" + render(results["what_replicates"]))
+    path.write_text(
+        render_markdown(suite, results, plots) + "\n" + render(results["what_replicates"]) + noise_md
+    )
     return path
+
+
+def _noise_section(suite: Suite, out: Path, results: dict[str, Any]) -> str:
+    """The suite's label noise (when it ships seed reruns): summary, table, seed scatter."""
+    from benchmark.noise import format_noise, noise_summary, suite_noise
+    from benchmark.plots import noise_figure, save_figure
+
+    table = suite_noise(suite)
+    text = ["", "## Label noise", "", noise_summary(suite.name, table)]
+    if table is not None and not table.empty and table["n_repeated"].any():
+        results["label_noise"] = table.to_dict(orient="records")
+        save_figure(noise_figure(suite.table("seeds"), table, suite.name), out / "label_noise.png")
+        text += ["", format_noise(table), "", "![label_noise](label_noise.png)"]
+    return "\n".join(text) + "\n"
