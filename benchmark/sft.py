@@ -271,6 +271,8 @@ def _evaluate_direct(
     """acc, em (or None) and gold_loglik of ``model`` on ``records``."""
     import torch
 
+    from benchmark.harness.utils import exact_match
+
     max_len = int(getattr(model.config, "max_position_embeddings", 2048))
     correct, golds, prompts = [], [], []
     with torch.no_grad():
@@ -288,7 +290,7 @@ def _evaluate_direct(
             for i in range(0, len(records), recipe.eval_batch_size):
                 chunk = records[i : i + recipe.eval_batch_size]
                 texts = _greedy(model, tokenizer, prompts[i : i + len(chunk)], recipe.max_new_tokens)
-                hits += [t == r["answer"].strip() for t, r in zip(texts, chunk, strict=True)]
+                hits += [exact_match(t, r["answer"]) for t, r in zip(texts, chunk, strict=True)]
             em = float(np.mean(hits))
     return {"acc": float(np.mean(correct)), "em": em, "gold_loglik": float(np.mean(golds))}
 

@@ -112,6 +112,15 @@ def test_harness_and_direct_evaluation_agree(setup) -> None:
     harness = evaluate(model, tok, "cbqa", setup[1], evaluator="harness", limit=20)
     assert harness["acc"] == pytest.approx(direct["acc"])
     assert harness["gold_loglik"] == pytest.approx(direct["gold_loglik"], abs=1e-2)
+    assert harness["em"] == pytest.approx(direct["em"])  # one exact-match rule (harness.utils)
+
+
+def test_one_exact_match_rule_for_both_evaluators() -> None:
+    from benchmark.harness.utils import exact_match, process_generation
+
+    assert exact_match(" Paris.\nQ: next", "paris") == 1.0  # first line, case, punctuation, spaces
+    assert exact_match("Lyon", "Paris") == 0.0 and exact_match("", "Paris") == 0.0
+    assert process_generation({"answer": "New  York"}, ["new york!"]) == {"exact_match": 1.0}
 
 
 @pytest.mark.skipif(not harness_available(), reason="benchmark.harness is not installed")

@@ -71,10 +71,17 @@ def normalize_answer(text: str) -> str:
     return " ".join(text.split())
 
 
+def exact_match(prediction: str, answer: str) -> float:
+    """1.0 when the generation's first line equals ``answer`` after ``normalize_answer``, else 0.0.
+
+    The one exact-match rule: the harness's tasks and SFT's direct evaluator both use it.
+    """
+    return float(normalize_answer(prediction.split("\n", 1)[0]) == normalize_answer(answer))
+
+
 def process_generation(doc: dict[str, Any], results: Sequence[str]) -> dict[str, float]:
     """Exact match of the greedy generation (cut at the first newline) with ``doc["answer"]``."""
-    prediction = results[0].split("\n", 1)[0]
-    return {"exact_match": float(normalize_answer(prediction) == normalize_answer(doc["answer"]))}
+    return {"exact_match": exact_match(results[0], doc["answer"])}
 
 
 # ---------------------------------------------------------------------------------------------
