@@ -12,6 +12,7 @@ import argparse
 import json
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -45,6 +46,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--tasks-dir",
         default=None,
         help="where to render the lm-eval tasks (default: DATA/lm_eval_tasks/SPLIT)",
+    )
+    p.add_argument(
+        "--random-init",
+        type=int,
+        default=None,
+        metavar="SEED",
+        help="measure a randomly initialised model of MODEL's architecture and tokenizer instead "
+        "(torch seed SEED): the no-pre-training floor each proxy must rise above",
     )
     p.add_argument(
         "--backend",
@@ -92,7 +101,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_proxies(args: argparse.Namespace) -> int:
     from benchmark.errors import SftcastError
-    from benchmark.harness import compute_proxies
     from benchmark.rank import default_data_dir
 
     if args.data is None:
@@ -102,17 +110,18 @@ def cmd_proxies(args: argparse.Namespace) -> int:
         if not data.is_dir():
             raise SftcastError(f"data folder {data} not found (omit --data to write the default one)")
     proxies = [p.strip() for p in args.proxies.split(",") if p.strip()]
-    record = compute_proxies(
-        args.model,
-        data,
-        device=args.device,
-        limit=args.limit,
-        batch_size=args.batch_size,
-        proxies=proxies,
-        split=args.split,
-        tasks_dir=args.tasks_dir,
-        backend=args.backend,
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        model = args.model
+        if args.random_init is not None:
+            from benchmark.sft import load_model
+
+            net, tok = load_model(args.model, init="scratch", seed=args.random_init)
+            model = str(Path(tmp) / "random-init")
+            net.save_pretrained(model)
+            tok.save_pretrained(model)
+        record = _compute(args, model, data, proxies)
+    if args.random_init is not None:
+        record["random_init"] = {"architecture_of": args.model, "seed": args.random_init}
     print("equivalent: " + shlex.join(record["lm_eval_command"]), file=sys.stderr)
     text = json.dumps(record, indent=2, default=str)
     if args.out:
@@ -123,6 +132,22 @@ def cmd_proxies(args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0
+
+
+def _compute(args: argparse.Namespace, model: str, data: Path, proxies: list[str]) -> dict:
+    from benchmark.harness import compute_proxies
+
+    return compute_proxies(
+        model,
+        data,
+        device=args.device,
+        limit=args.limit,
+        batch_size=args.batch_size,
+        proxies=proxies,
+        split=args.split,
+        tasks_dir=args.tasks_dir,
+        backend=args.backend,
+    )
 
 
 def cmd_rank(args: argparse.Namespace) -> int:

@@ -70,6 +70,7 @@ def _stats(suites: list[Suite], tables: dict[str, dict[str, pd.DataFrame]]) -> s
 
 def _noise(suites: list[Suite], out: Path) -> str:
     """The card's label-noise section: per suite, a summary, the table and the seed scatter."""
+    from benchmark.floor import FLOOR_NOTE, format_floor, proxy_floor
     from benchmark.noise import format_noise, noise_summary, suite_noise
     from benchmark.plots import noise_figure, save_figure
 
@@ -83,6 +84,10 @@ def _noise(suites: list[Suite], out: Path) -> str:
             save_figure(noise_figure(suite.table("seeds"), table, suite.name), out / figure)
             parts.append(format_noise(table))
             parts.append(f"![{suite.name}: seed 0 against seed 1 of each rerun variant]({figure.as_posix()})")
+        floor = proxy_floor(suite)
+        if floor is not None:
+            parts.append(f"The `{suite.name}` proxies against a randomly initialised model ({FLOOR_NOTE}):")
+            parts.append(format_floor(floor))
     return "\n\n".join(parts)
 
 

@@ -135,7 +135,8 @@ def write_report(suite: Suite, out_dir: str | Path, seed: int = 0, progress: boo
 
 
 def _noise_section(suite: Suite, out: Path, results: dict[str, Any]) -> str:
-    """The suite's label noise (when it ships seed reruns): summary, table, seed scatter."""
+    """The suite's label noise (when it ships seed reruns) and its proxies' random-init floor."""
+    from benchmark.floor import FLOOR_NOTE, format_floor, proxy_floor
     from benchmark.noise import format_noise, noise_summary, suite_noise
     from benchmark.plots import noise_figure, save_figure
 
@@ -145,4 +146,9 @@ def _noise_section(suite: Suite, out: Path, results: dict[str, Any]) -> str:
         results["label_noise"] = table.to_dict(orient="records")
         save_figure(noise_figure(suite.table("seeds"), table, suite.name), out / "label_noise.png")
         text += ["", format_noise(table), "", "![label_noise](label_noise.png)"]
+    floor = proxy_floor(suite)
+    if floor is not None:
+        results["proxy_floor"] = floor.to_dict(orient="records")
+        text += ["", "## Proxies against a random-init model", "", f"({FLOOR_NOTE}.)"]
+        text += ["", format_floor(floor)]
     return "\n".join(text) + "\n"

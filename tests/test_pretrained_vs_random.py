@@ -4,7 +4,9 @@ Measured (micro preset, variant 1, 40 steps, limit 40): 1/ppl_clm 0.0065 vs 0.00
 382), but no k-shot proxy higher: kshot_cms 0.446 vs 0.455, kshot_rag and kshot_cbqa exact match
 0 for both. With 200 steps (ppl 51) the k-shot proxies still do not beat random init. The micro
 model (width 32, 2 layers) is too weak for in-context tasks, so that assertion is an expected
-failure until a larger preset (tiny) runs in the tests.
+failure. tiny does not clear it reliably either: `sftcast proxies --random-init` of the tiny
+architecture gives kshot_cms 0.386/0.404, kshot_rag_acc 0.165/0.148 and kshot_cbqa_acc
+0.154/0.139 (seeds 0/1, every document), inside the range of the 50 pre-trained tiny variants.
 """
 
 from __future__ import annotations
@@ -20,23 +22,23 @@ KSHOT = ("kshot_cms", "kshot_rag", "kshot_cbqa")
 
 @pytest.fixture(scope="module")
 def proxies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    """The pre-trained checkpoint through the library; its random-init twin through the CLI."""
+    import json
 
+    from benchmark.cli import main
     from benchmark.harness import compute_proxies, prepare_data
     from benchmark.presets import pretrain_variant, suite_dir
 
     root = tmp_path_factory.mktemp("pre_vs_random")
     summary = pretrain_variant("micro", 1, out=root, progress_bar=False)
     pretrained = suite_dir("micro", root, 0) / "v01" / f"checkpoint-{summary['step']}"
-    random = root / "random"
-    torch.manual_seed(0)
-    AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(pretrained)).save_pretrained(random)
-    AutoTokenizer.from_pretrained(pretrained).save_pretrained(random)
     data = prepare_data("micro", 0, root / "data", n_words=3000)
-    return {
-        name: compute_proxies(str(path), data, limit=40, batch_size=16)
-        for name, path in (("pretrained", pretrained), ("random", random))
-    }
+    argv = ["proxies", "--model", str(pretrained), "--random-init", "0", "--data", str(data),
+            "--limit", "40", "--batch-size", "16", "--out", str(root / "random.json")]  # fmt: skip
+    assert main(argv) == 0
+    random = json.loads((root / "random.json").read_text())
+    assert random["random_init"] == {"architecture_of": str(pretrained), "seed": 0}
+    return {"pretrained": compute_proxies(str(pretrained), data, limit=40, batch_size=16), "random": random}
 
 
 def test_pretrained_has_lower_perplexity(proxies: dict[str, dict]) -> None:
