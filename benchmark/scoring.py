@@ -199,7 +199,9 @@ def _baseline_accuracy(suite: Suite, protocol: str, seed: int) -> dict[str, floa
     """PPL-CLM's accuracy per task under the same protocol (for error reduction)."""
     if BASELINE not in suite.proxies:
         return None
-    key = (suite.name, suite.source, protocol, seed)
+    # keyed by content, so a suite edited in memory under the same name never reuses a stale baseline
+    content = int(pd.util.hash_pandas_object(suite.models, index=False).sum())
+    key = (suite.name, str(content), protocol, seed)
     if key not in _baseline_cache:
         from benchmark.predictors import get_predictor
         from benchmark.protocol import predict

@@ -47,3 +47,16 @@ def test_splits_pairs_outside_test_set_rejected():
     wrong.loc[0, "split_seed"] = 1
     with pytest.raises(SftcastError):
         validate_predictions(wrong, SUITE, "splits")
+
+
+def test_error_reduction_baseline_follows_a_suite_edited_in_memory():
+    suite = load_suite("zeng2025")
+    preds = predict(suite, get_predictor("ppl_sc"), "all-pairs", 0)
+    before = score_predictions(preds, suite, "all-pairs", n_boot=10)["tasks"]["cms"]
+    edited = load_suite("zeng2025")
+    edited.models["ppl_clm"] = edited.models["sft_cms"]  # a PPL-CLM baseline that is always right
+    after = score_predictions(preds, edited, "all-pairs", n_boot=10)["tasks"]["cms"]
+    assert after["accuracy"] == before["accuracy"]
+    # against a near-perfect baseline, ppl_sc's error reduction turns negative (it was +0.55)
+    assert np.isfinite(after["error_reduction_vs_ppl_clm"])
+    assert after["error_reduction_vs_ppl_clm"] < 0 < before["error_reduction_vs_ppl_clm"]
