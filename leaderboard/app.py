@@ -274,12 +274,19 @@ score gap, Kendall τ and top-k recall of a Borda ranking built from the predict
 "Mean accuracy" averages the selected suite × task cells a submission covers; "—" marks a suite it does
 not cover. The CI column averages the cells' interval bounds.
 
+## Suites
+- **zeng2025**: the paper's own 50 models (1B parameters, 100B tokens each; its Tables 4 and 6).
+- **tiny**: the same 50-variant grid at ~1M parameters on a seeded synthetic world, produced on a
+  laptop CPU by `sftcast suite run --suite tiny`, with a second seed of 10 variants. Its labels are
+  noisier than a reader of one number would assume: see the *Suites & label noise* tab.
+
 ## Load the data
 Build the Hub-ready folder with `sftcast dataset build --out OUT` (or use the published Hub repo), then:
 ```python
 from datasets import load_dataset
 models = load_dataset("OUT", "zeng2025_models", split="train")  # one row per model
-pairs = load_dataset("OUT", "zeng2025_pairs", split="train")    # every task, one row per pair
+pairs = load_dataset("OUT", "tiny_pairs", split="train")        # every task, one row per pair
+seeds = load_dataset("OUT", "tiny_seeds", split="train")        # tiny's seed reruns
 ```
 In Python, `benchmark.load_suite("zeng2025")` gives the same data as a validated `Suite`.
 
