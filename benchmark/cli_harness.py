@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(torch seed SEED): the no-pre-training floor each proxy must rise above",
     )
     p.add_argument(
+        "--save-init", default=None, metavar="DIR", help="with --random-init: keep that model in DIR"
+    )
+    p.add_argument(
         "--backend",
         choices=("sftcast_hf", "hf"),
         default="sftcast_hf",
@@ -110,18 +113,10 @@ def cmd_proxies(args: argparse.Namespace) -> int:
         if not data.is_dir():
             raise SftcastError(f"data folder {data} not found (omit --data to write the default one)")
     proxies = [p.strip() for p in args.proxies.split(",") if p.strip()]
-    with tempfile.TemporaryDirectory() as tmp:
-        model = args.model
-        if args.random_init is not None:
-            from benchmark.sft import load_model
-
-            net, tok = load_model(args.model, init="scratch", seed=args.random_init)
-            model = str(Path(tmp) / "random-init")
-            net.save_pretrained(model)
-            tok.save_pretrained(model)
-        record = _compute(args, model, data, proxies)
-    if args.random_init is not None:
-        record["random_init"] = {"architecture_of": args.model, "seed": args.random_init}
+    if args.random_init is None:
+        record = _compute(args, args.model, data, proxies)
+    else:
+        record = _random_init_proxies(args, data, proxies)
     print("equivalent: " + shlex.join(record["lm_eval_command"]), file=sys.stderr)
     text = json.dumps(record, indent=2, default=str)
     if args.out:
@@ -132,6 +127,27 @@ def cmd_proxies(args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0
+
+
+def _random_init_proxies(args: argparse.Namespace, data: Path, proxies: list[str]) -> dict:
+    """Proxies of MODEL's architecture and tokenizer with random weights (torch seed --random-init).
+
+    The model is written to --save-init, or to a temporary folder whose path the record then
+    names as ``RANDOM_INIT(MODEL, seed=N)`` (it no longer exists).
+    """
+    from benchmark.sft import load_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = str(Path(args.save_init or Path(tmp) / "random-init"))
+        net, tok = load_model(args.model, init="scratch", seed=args.random_init)
+        net.save_pretrained(folder)
+        tok.save_pretrained(folder)
+        record = _compute(args, folder, data, proxies)
+    if not args.save_init:
+        name = f"RANDOM_INIT({args.model}, seed={args.random_init})"
+        record = json.loads(json.dumps(record, default=str).replace(json.dumps(folder)[1:-1], name))
+    record["random_init"] = {"architecture_of": args.model, "seed": args.random_init, "saved": args.save_init}
+    return record
 
 
 def _compute(args: argparse.Namespace, model: str, data: Path, proxies: list[str]) -> dict:

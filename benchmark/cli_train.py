@@ -40,8 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run",
         help="the resumable suite runner: pre-train, proxies, SFT and a committed record per variant",
         description="Run every variant (and the noise seeds) that has no record yet; a killed run continues "
-        "from the records and the run folders' caches. Once every variant of --seeds has its record, the "
-        "suite's tables are written as by `sftcast suite collect`.",
+        "from the records and the run folders' caches. When the whole suite and its noise seeds have "
+        "records in the default records folder, the suite's tables are written as by "
+        "`sftcast suite collect`.",
     )
     p.add_argument("--suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
     p.add_argument("--variants", default="1-50", help="variants to run, e.g. 1-50 or 1,3,8 (default: 1-50)")
@@ -229,12 +230,18 @@ def cmd_suite_run(args: argparse.Namespace) -> int:
         git_commit=args.git_commit, noise_variants=noise_variants, noise_seeds=noise_seeds,
     )  # fmt: skip
     print(f"{len(written)} new record(s) under {settings.records}/{args.suite}")
+    from benchmark.presets import plan
     from benchmark.runner import pending
 
-    if suite_declaration(args.suite) and not pending(settings, variants, parse_ids(args.seeds)):
+    complete = (
+        {v.id for v in plan(args.suite)} <= set(variants)
+        and not pending(settings, variants, parse_ids(args.seeds))
+        and not pending(settings, noise_variants, noise_seeds)
+    )
+    if suite_declaration(args.suite) and complete and Path(settings.records) == Path(RECORDS_DIR):
         from benchmark.collect import collect_suite
 
-        for path in collect_suite(args.suite, settings.records):  # every record is in: the tables
+        for path in collect_suite(args.suite, settings.records):  # the shipped records are all in
             print(f"wrote {path}")
     return 0
 
@@ -259,13 +266,10 @@ def cmd_suite_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_suite_noise(args: argparse.Namespace) -> int:
-    import yaml
-
     from benchmark.collect import records_frame
     from benchmark.errors import SftcastError
     from benchmark.noise import format_noise, noise_table
     from benchmark.runner import RECORDS_DIR, load_records
-    from benchmark.schema import SUITES_DIR
 
     records = load_records(args.suite, records=args.records or RECORDS_DIR)
     if args.variants:
@@ -273,7 +277,7 @@ def cmd_suite_noise(args: argparse.Namespace) -> int:
         records = [r for r in records if r["variant"]["id"] in keep]
     if not records:
         raise SftcastError(f"no records for suite {args.suite!r}")
-    decl = SUITES_DIR / f"{args.suite}.yaml"
-    label_score = yaml.safe_load(decl.read_text()).get("label_score", {}) if decl.exists() else {}
+    label_score = suite_declaration(args.suite).get("label_score", {})
+    label_score = label_score if isinstance(label_score, dict) else {}
     print(format_noise(noise_table(records_frame(records, label_score), label_score)))
     return 0

@@ -71,14 +71,14 @@ def _stats(suites: list[Suite], tables: dict[str, dict[str, pd.DataFrame]]) -> s
 def _noise(suites: list[Suite], out: Path) -> str:
     """The card's label-noise section: per suite, a summary, the table and the seed scatter."""
     from benchmark.floor import FLOOR_NOTE, format_floor, proxy_floor
-    from benchmark.noise import format_noise, noise_summary, suite_noise
+    from benchmark.noise import format_noise, label_rows, noise_summary, suite_noise
     from benchmark.plots import noise_figure, save_figure
 
     parts = []
     for suite in suites:
         table = suite_noise(suite)
         parts.append(f"#### `{suite.name}`\n\n{noise_summary(suite.name, table)}")
-        if table is not None and not table.empty and table["n_repeated"].any():
+        if not label_rows(table).empty:
             figure = Path("figures") / f"{suite.name}_noise.png"
             (out / figure).parent.mkdir(parents=True, exist_ok=True)
             save_figure(noise_figure(suite.table("seeds"), table, suite.name), out / figure)

@@ -2,8 +2,9 @@
 
 A suite may declare ``random_init_proxies`` in its YAML: records written by
 ``sftcast proxies --model CKPT --random-init SEED --out FILE`` for a model of the suite's
-architecture with random weights. A proxy whose values across the suite sit at that floor
-measures nothing about pre-training, whatever its pairwise accuracy.
+architecture with random weights (read through the suite's ``harness_key`` and unit). A proxy
+whose values across the suite sit at that floor measures nothing about pre-training, whatever
+its pairwise accuracy.
 """
 
 from __future__ import annotations
@@ -30,16 +31,25 @@ def proxy_floor(suite: Suite) -> pd.DataFrame | None:
     files = suite.meta.get("random_init_proxies")
     if not files:
         return None
+    from benchmark.rank import suite_scale
+
+    scale = suite_scale(suite.models)  # harness fractions -> the suite's unit (zeng2025: percent)
     records = []
     for name in files:
         path = Path(suite.source).parent / name
         if not path.exists():
             raise SftcastError(f"suite {suite.name!r} declares {name}, but {path} does not exist")
-        records.append(json.loads(path.read_text()))
+        try:
+            records.append((path, json.loads(path.read_text())))
+        except json.JSONDecodeError as exc:
+            raise SftcastError(f"{path}: not a JSON proxies record ({exc.msg}, line {exc.lineno})") from exc
     rows = []
     for proxy in PROXIES:
-        column = suite.meta.get("proxies", {}).get(proxy, proxy)
-        floor = [float(r[column]) for r in records]
+        column = suite.harness_key(proxy)
+        missing = [str(path) for path, r in records if column not in r]
+        if missing:
+            raise SftcastError(f"{missing[0]}: no {column!r} (the harness key of {proxy})")
+        floor = [float(r[column]) * scale[proxy] for _, r in records]
         values = suite.models[proxy]
         rows.append(
             {

@@ -49,7 +49,7 @@ def seed_noise(scores: pd.DataFrame) -> dict[str, Any]:
         "ratio": _ratio(spread, noise),
         "label_flip_rate": flips / n_pairs if n_pairs else float("nan"),
         "n_flip_pairs": n_pairs,
-        "passes_bar": bool(noise > 0 and spread / noise >= QUALITY_BAR) if np.isfinite(noise) else False,
+        "passes_bar": bool(np.isfinite(noise) and _ratio(spread, noise) >= QUALITY_BAR),
     }
 
 
@@ -63,15 +63,19 @@ def _ratio(spread: float, noise: float) -> float:
 SCORE_KINDS = ("acc", "em", "gold_loglik")
 
 
-def noise_table(seeds: pd.DataFrame, label_score: dict[str, str] | None = None) -> pd.DataFrame:
+def noise_table(
+    seeds: pd.DataFrame, label_score: Any = None, families: list[str] | None = None
+) -> pd.DataFrame:
     """Noise figures for every family × score kind of a suite's ``seeds`` table.
 
     ``seeds`` has one row per (model, seed) with ``model_id``, ``seed`` and ``sft_<family>_<kind>``
-    columns (as ``sftcast suite collect`` writes ``<suite>_seeds.csv``). ``label_score`` names the
-    kind each family uses as its label; that row gets ``is_label`` True.
+    columns (as ``sftcast suite collect`` writes ``<suite>_seeds.csv``). ``label_score`` maps each
+    family to the kind it uses as its label (anything but a mapping means none); that row gets
+    ``is_label`` True. ``families`` defaults to those with an ``sft_<family>`` column.
     """
-    label_score = label_score or {}
-    families = [c[4:] for c in seeds.columns if c.startswith("sft_") and c.count("_") == 1]
+    label_score = label_score if isinstance(label_score, dict) else {}
+    if families is None:
+        families = [c[4:] for c in seeds.columns if c.startswith("sft_") and c.count("_") == 1]
     rows = []
     for family in families:
         for kind in SCORE_KINDS:
@@ -93,7 +97,14 @@ def suite_noise(suite: Any) -> pd.DataFrame | None:
     seeds = suite.table("seeds")
     if seeds is None:
         return None
-    return noise_table(seeds, suite.meta.get("label_score", {}))
+    return noise_table(seeds, suite.meta.get("label_score"), suite.tasks)
+
+
+def label_rows(table: pd.DataFrame | None) -> pd.DataFrame:
+    """The label score's rows of a ``noise_table`` that have variants with two seeds (maybe none)."""
+    if table is None or table.empty:
+        return pd.DataFrame()
+    return table[table["is_label"] & (table["n_repeated"] > 0)]
 
 
 def format_noise(table: pd.DataFrame) -> str:
@@ -110,8 +121,8 @@ def format_noise(table: pd.DataFrame) -> str:
             lines.append(f"| {r.family} | {score} | {r.n_variants} (0) | {r.spread:.4f} | n/a | n/a | n/a |")
             continue
         lines.append(
-            f"| {r.family} | {score} | {r.n_variants} ({r.n_repeated}) | {r.spread:.4f} "
-            f"| {r.seed_std:.4f} | **{r.ratio:.2f}**{mark} | {r.label_flip_rate:.1%} of {r.n_flip_pairs} |"
+            f"| {r.family} | {score} | {r.n_variants} ({r.n_repeated}) | {r.spread:.4f} | {r.seed_std:.4f} "
+            f"| **{r.ratio:.2f}**{mark} | {_pct(r.label_flip_rate, 1)} of {r.n_flip_pairs} |"
         )
     return "\n".join(lines)
 
@@ -120,10 +131,10 @@ def noise_summary(name: str, table: pd.DataFrame | None) -> str:
     """One markdown sentence on a suite's label noise (the label score of each family)."""
     if table is None or table.empty:
         return f"**{name}**: no seed reruns, so the share of labels decided by seed noise is unknown."
-    labels = table[table["is_label"]]
-    if labels.empty or not labels["n_repeated"].any():
-        return f"**{name}**: no variant has two seeds yet, so its label noise is unknown."
-    flips = ", ".join(f"{r.label_flip_rate:.0%} ({r.family})" for r in labels.itertuples())
+    labels = label_rows(table)
+    if labels.empty:
+        return f"**{name}**: no variant has two seeds of its label score, so its label noise is unknown."
+    flips = ", ".join(f"{_pct(r.label_flip_rate)} ({r.family})" for r in labels.itertuples())
     ratios = ", ".join(f"{r.ratio:.1f} ({r.family})" for r in labels.itertuples())
     n = int(labels["n_repeated"].max())
     failing = [r.family for r in labels.itertuples() if not r.passes_bar]
@@ -136,3 +147,15 @@ def noise_summary(name: str, table: pd.DataFrame | None) -> str:
         f"**{name}**: a second pre-training and SFT seed of {n} variants flips {flips} of their "
         f"pair labels; spread across variants / seed std = {ratios}: {verdict}."
     )
+
+
+def _pct(value: float, digits: int = 0) -> str:
+    return "n/a" if not np.isfinite(value) else f"{value:.{digits}%}"
+
+
+def json_safe(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The table's rows with NaN and infinities as None (strict JSON)."""
+    return [
+        {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
+        for row in table.to_dict(orient="records")
+    ]

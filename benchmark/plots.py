@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from benchmark.errors import SftcastError  # noqa: E402
+
 QUINTILES = ["Q1\n(closest)", "Q2", "Q3", "Q4", "Q5\n(widest)"]
 TOPK = (("top1_recall_at_k", "-", "top-1"), ("top5_recall_at_k", "--", "top-5"))
 
@@ -101,20 +103,26 @@ def result_topk_figure(result: dict[str, Any], title: str = "") -> Figure:
 
 
 def noise_figure(seeds: Any, noise: Any, title: str = "") -> Figure:
-    """Seed 0 against seed 1 label score of every variant run twice, one panel per task family.
+    """Seed 0 against seed 1 label score of every variant run twice, one panel per task family
+    whose label has such variants (``benchmark.noise.label_rows``).
 
     ``seeds`` is a suite's seeds table, ``noise`` its ``benchmark.noise.noise_table``; each panel's
     title carries the family's spread/noise ratio and label flip rate. Points near the diagonal
     are reproducible; the spread along it is what the labels measure. Ticks on the bottom edge
     mark every variant's seed-0 score (the whole suite's spread).
     """
-    labels = noise[noise["is_label"]]
+    from benchmark.noise import label_rows
+
+    labels = label_rows(noise)
+    if labels.empty:
+        raise SftcastError("no label score has variants with two seeds: nothing to plot")
     fig, grid = plt.subplots(1, len(labels), figsize=(4 * len(labels), 3.6), squeeze=False)
     axes = list(grid[0])
     seed_a, seed_b = sorted(seeds["seed"].unique())[:2]
     for ax, row in zip(axes, labels.itertuples(), strict=True):
         column = f"sft_{row.family}_{row.score}"
-        wide = seeds.pivot_table(index="model_id", columns="seed", values=column).dropna()
+        wide = seeds.pivot_table(index="model_id", columns="seed", values=column)
+        wide = wide.reindex(columns=[seed_a, seed_b]).dropna()
         ax.scatter(wide[seed_a], wide[seed_b], s=18)
         for model_id, x, y in zip(wide.index, wide[seed_a], wide[seed_b], strict=True):
             ax.annotate(str(model_id), (x, y), fontsize=6, xytext=(2, 2), textcoords="offset points")

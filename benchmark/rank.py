@@ -134,11 +134,13 @@ def rank_checkpoints(
             given[m] = compute_proxies(m, data, device=device, limit=limit, batch_size=batch_size)
 
     scale = suite_scale(suite.models)
-    # The suite's column for each proxy (tiny's k-shot QA proxies are the harness's *_acc values).
-    column = {p: suite.meta.get("proxies", {}).get(p, p) for p in PROXIES}
+    # The harness key of each proxy (tiny's k-shot QA proxies are the harness's *_acc values).
+    key = {p: suite.harness_key(p) for p in PROXIES}
 
     def value(m: str, p: str) -> float:
-        return float(given[m][column[p]] if column[p] in given[m] else given[m][p]) * scale[p]
+        if key[p] not in given[m]:
+            raise SftcastError(f"the proxies of {m!r} lack {key[p]!r}, which suite {suite.name!r} trains on")
+        return float(given[m][key[p]]) * scale[p]
 
     table = pd.DataFrame({"model_id": models, **{p: [value(m, p) for m in models] for p in PROXIES}})
     fitted = get_predictor(predictor).fit(suite.models, task)

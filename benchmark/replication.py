@@ -5,8 +5,8 @@
 3. Does LTC beat the best single proxy under the splits protocol (same test pairs)? The best
    single proxy is picked on those test pairs, which favours it.
 4. Do proxies at intermediate checkpoints (25/50/75%) predict the final SFT ranking?
-5. Do the answers hold within one objective (pairs of variants that share it)? Comparisons
-   across objectives can be carried by one group of objectives failing; these cannot.
+5. Within one objective (pairs of variants that share it), how accurate is each single proxy?
+   Accuracy across objectives can be carried by one group of objectives failing; this cannot.
 
 Every answer comes from ``scoring.pair_credits``; nothing here is a second scorer.
 """
@@ -50,7 +50,7 @@ def checkpoint_suite(suite: Suite, fraction: float) -> Suite | None:
     main_seed = suite.meta.get("main_seed", 0)
     at = table[(table["seed"] == main_seed) & np.isclose(table["fraction"], fraction)]
     at = at.set_index("model_id").reindex(suite.model_ids)
-    columns = {p: suite.meta.get("proxies", {}).get(p, p) for p in SINGLE}  # canonical -> column
+    columns = {p: suite.harness_key(p) for p in SINGLE}  # canonical -> the table's column
     if any(c not in at.columns for c in columns.values()) or at[list(columns.values())].isna().any().any():
         return None
     models = suite.models.copy()
@@ -156,16 +156,20 @@ def render(result: dict[str, Any]) -> str:
     if q.get("within_objective"):
         lines += [
             "",
-            "**5. Do the answers hold within one objective?** (all-pairs accuracy on the pairs of "
-            "variants that share their pre-training objective)",
+            "**5. How accurate is each proxy within one objective?** (all-pairs accuracy on the "
+            "pairs of variants that share their pre-training objective)",
             "",
-            "| proxy | " + " | ".join(q["within_objective"]) + " |",
+            "| proxy | "
+            + " | ".join(
+                f"{t} ({next(iter(r.values()))['n_pairs']} pairs)" for t, r in q["within_objective"].items()
+            )
+            + " |",
             "|---|" + "---|" * len(q["within_objective"]),
         ]
         for name in SINGLE:
             cells = [_acc_cell(q["within_objective"][t].get(name)) for t in q["within_objective"]]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        n = next(iter(next(iter(q["within_objective"].values())).values()))["n_pairs"]
-        lines += ["", f"({n} same-objective pairs per task.)"]
+    else:
+        lines += ["", "**5.** This suite has no `objective` column (or no two variants share one)."]
     lines += ["", "`*`: the 95% bootstrap CI of the difference excludes 0."]
     return "\n".join(lines) + "\n"

@@ -55,6 +55,11 @@ class Suite:
             raise SftcastError(f"suite {self.name!r} declares table {kind!r}, but {path} does not exist")
         return pd.read_csv(path, dtype={"model_id": str})
 
+    def harness_key(self, proxy: str) -> str:
+        """The key of ``compute_proxies``' record (and of the suite's checkpoints table) that holds
+        this canonical proxy: ``harness_keys`` in the suite YAML, else the proxy's own name."""
+        return str(self.meta.get("harness_keys", {}).get(proxy, proxy))
+
     @property
     def model_ids(self) -> list[str]:
         return self.models["model_id"].tolist()

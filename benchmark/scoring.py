@@ -7,6 +7,7 @@ prob_a_better``. A pair may be given in either order: (b, a) with p is read as (
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -200,8 +201,9 @@ def _baseline_accuracy(suite: Suite, protocol: str, seed: int) -> dict[str, floa
     if BASELINE not in suite.proxies:
         return None
     # keyed by content, so a suite edited in memory under the same name never reuses a stale baseline
-    content = int(pd.util.hash_pandas_object(suite.models, index=False).sum())
-    key = (suite.name, str(content), protocol, seed)
+    digest = hashlib.sha256("\x1f".join(map(str, suite.models.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(suite.models, index=False).to_numpy().tobytes())
+    key = (suite.name, digest.hexdigest(), protocol, seed)
     if key not in _baseline_cache:
         from benchmark.predictors import get_predictor
         from benchmark.protocol import predict

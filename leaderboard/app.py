@@ -70,7 +70,12 @@ def seed_store(store: ResultsStore, submissions_dir: Path = DEFAULT_SUBMISSIONS)
             if store.source_of(sub.meta.name) != "committed":
                 print(f"leaderboard: {folder.name} is taken by an upload; the committed folder is not stored")
                 continue
-            store.replace_committed(score_submission(sub, source="committed"))
+            entry = score_submission(sub, source="committed")  # a broken built-in is loud
+            try:
+                store.replace_committed(entry)
+            except SftcastError as exc:  # an upload took the name in between
+                print(f"leaderboard: {folder.name} not replaced: {exc}")
+                continue
             added.append(sub.meta.name)
             continue
         try:
@@ -315,14 +320,14 @@ def suite_noise_views() -> list[tuple[str, str, Any]]:
     Computed from each suite's shipped seeds table at start-up, never typed in.
     """
     from benchmark import list_suites, load_suite
-    from benchmark.noise import format_noise, noise_summary, suite_noise
+    from benchmark.noise import format_noise, label_rows, noise_summary, suite_noise
     from benchmark.plots import noise_figure
 
     views = []
     for name in list_suites():
         suite = load_suite(name)
         table = suite_noise(suite)
-        has_seeds = table is not None and not table.empty and bool(table["n_repeated"].any())
+        has_seeds = not label_rows(table).empty
         views.append(
             (
                 noise_summary(name, table),
@@ -449,7 +454,7 @@ def build_app(store: ResultsStore) -> Any:
                     "Validate, score and submit", variant="primary", elem_id="upload-button"
                 )
                 up_status = gr.Markdown(elem_id="upload-status")
-            with gr.Tab("Suites & label noise", id="noise"):
+            with gr.Tab("Suites & label noise", id="noise", elem_id="noise-tab"):
                 gr.Markdown(
                     "Each variant of a suite rerun with a second pre-training *and* SFT seed: the seed std "
                     "of its SFT score against the spread across all variants (quality bar: ratio ≥ 3), "

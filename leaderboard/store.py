@@ -105,6 +105,8 @@ class ResultsStore:
 
         Only entries whose source is ``committed`` are replaced: an upload is never overwritten.
         """
+        if entry.source != "committed":
+            raise SftcastError(f"{entry.name!r} is not a built-in submission; it replaces nothing")
         with self._transaction() as con:
             row = con.execute("SELECT source FROM submissions WHERE name = ?", (entry.name,)).fetchone()
             if row is not None and row[0] != "committed":

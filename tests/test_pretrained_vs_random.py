@@ -37,7 +37,8 @@ def proxies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
             "--limit", "40", "--batch-size", "16", "--out", str(root / "random.json")]  # fmt: skip
     assert main(argv) == 0
     random = json.loads((root / "random.json").read_text())
-    assert random["random_init"] == {"architecture_of": str(pretrained), "seed": 0}
+    assert random["random_init"] == {"architecture_of": str(pretrained), "seed": 0, "saved": None}
+    assert random["config"]["model"] == f"RANDOM_INIT({pretrained}, seed=0)"  # not a deleted temp folder
     return {"pretrained": compute_proxies(str(pretrained), data, limit=40, batch_size=16), "random": random}
 
 

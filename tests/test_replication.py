@@ -30,4 +30,4 @@ def test_within_objective_accuracy_is_the_same_objective_pairs_only(answers):
             assert got["n_pairs"] == int(same.sum()) and 0 < got["n_pairs"] < len(pairs)
             assert got["accuracy"] == pytest.approx(credit.mean())
             assert got["ci95"][0] <= got["accuracy"] <= got["ci95"][1]
-    assert "**5. Do the answers hold within one objective?**" in render(result)
+    assert "**5. How accurate is each proxy within one objective?**" in render(result)

@@ -57,6 +57,7 @@ def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
         "config_columns": ["objective", "data_mixture", "learning_rate", "domain_tagging", "length_filter"],
         "proxies": {"ppl_clm": "ppl_clm", "ppl_sc": "ppl_sc", "kshot_cms": "kshot_cms",
                     "kshot_rag": "kshot_rag_acc", "kshot_cbqa": "kshot_cbqa_acc"},
+        "harness_keys": {"kshot_rag": "kshot_rag_acc", "kshot_cbqa": "kshot_cbqa_acc"},
         "tasks": {t: f"sft_{t}" for t in ("cms", "rag", "cbqa")},
         "label_score": {"cms": "gold_loglik", "rag": "gold_loglik", "cbqa": "em"},
         "tables": {"seeds": "micro_seeds.csv", "checkpoints": "micro_checkpoints.csv"},
@@ -75,7 +76,7 @@ def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
     early = checkpoint_suite(suite, 0.25)
     quarter = rec["checkpoints"][min(rec["checkpoints"], key=int)]["proxies"]
     assert early.models.set_index("model_id").loc["6", "ppl_clm"] == pytest.approx(quarter["ppl_clm"])
-    # ... through the suite's proxy -> column mapping, as the final proxies are.
+    # ... through the suite's harness_keys, as the final proxies are.
     assert early.models.set_index("model_id").loc["6", "kshot_rag"] == pytest.approx(quarter["kshot_rag_acc"])
     assert suite.models.set_index("model_id").loc["6", "ppl_clm"] == pytest.approx(rec["proxies"]["ppl_clm"])
 
@@ -134,3 +135,34 @@ def test_git_commit_of_a_record(tmp_path, monkeypatch):
     log = subprocess.run(["git", "show", "--stat", "--format=%s"], capture_output=True, text=True).stdout
     assert "v01.json" in log and "other.txt" not in log
     assert _git_commit("missing.json", "record", tries=1).startswith("could not commit missing.json")
+
+
+def _seeds(acc: list[float | None], loglik: list[float]) -> pd.DataFrame:
+    """Three variants (seed 0) and their seed-1 reruns, in that order."""
+    return pd.DataFrame(
+        {"model_id": ["1", "2", "3"] * 2, "seed": [0, 0, 0, 1, 1, 1],
+         "sft_cms": acc, "sft_cms_acc": acc, "sft_cms_gold_loglik": loglik}
+    )  # fmt: skip
+
+
+def test_noise_edge_cases_are_stated_not_crashed():
+    from benchmark.errors import SftcastError
+    from benchmark.noise import format_noise, label_rows, noise_summary
+    from benchmark.plots import noise_figure
+
+    # seeds that agree exactly: infinite ratio, and that passes the bar
+    exact = noise_table(_seeds([0.1, 0.5, 0.9] * 2, [1.0, 2.0, 3.0] * 2), {"cms": "acc"})
+    assert exact.loc[0, "ratio"] == float("inf") and exact.loc[0, "passes_bar"]
+    assert "above the 3× quality bar" in noise_summary("s", exact)
+    # a label score that is not a mapping (zeng2025 describes it in words): no label row, no figure
+    words = noise_table(_seeds([0.1, 0.5, 0.9, 0.2, 0.4, 0.8], [1.0] * 6), "paper's metrics")
+    assert not words["is_label"].any() and label_rows(words).empty
+    assert "unknown" in noise_summary("s", words)
+    with pytest.raises(SftcastError, match="nothing to plot"):
+        noise_figure(_seeds([0.1] * 6, [1.0] * 6), words)
+    # the label kind has no rerun while another kind has: no label row to plot either
+    half = noise_table(_seeds([0.1, 0.5, 0.9, None, None, None], [1, 2, 3, 1.5, 2.5, 3.5]), {"cms": "acc"})
+    assert label_rows(half).empty and "unknown" in noise_summary("s", half)
+    # one rerun variant: a noise estimate but no pair to flip
+    one = noise_table(_seeds([0.1, 0.5, 0.9, 0.2, None, None], [1.0] * 6), {"cms": "acc"})
+    assert "n/a (cms)" in noise_summary("s", one) and "n/a of 0" in format_noise(one)

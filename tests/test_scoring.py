@@ -60,3 +60,7 @@ def test_error_reduction_baseline_follows_a_suite_edited_in_memory():
     # against a near-perfect baseline, ppl_sc's error reduction turns negative (it was +0.55)
     assert np.isfinite(after["error_reduction_vs_ppl_clm"])
     assert after["error_reduction_vs_ppl_clm"] < 0 < before["error_reduction_vs_ppl_clm"]
+    swapped = load_suite("zeng2025")  # the same values under swapped column names
+    swapped.models = swapped.models.rename(columns={"ppl_clm": "ppl_sc", "ppl_sc": "ppl_clm"})
+    flipped = score_predictions(preds, swapped, "all-pairs", n_boot=10)["tasks"]["cms"]
+    assert flipped["error_reduction_vs_ppl_clm"] != before["error_reduction_vs_ppl_clm"]

@@ -64,8 +64,12 @@ def test_a_changed_builtin_replaces_its_stored_version_but_never_an_upload(tmp_p
     store.replace_committed(newer)
     assert sorted(store.get("base").results) == ["tiny", "zeng2025"]
     assert store.get("base").results["zeng2025"]["splits"]["mean_accuracy"] == 0.65
+    with pytest.raises(SftcastError, match="replaces nothing"):
+        store.replace_committed(_entry("upload", 0.1))  # an upload entry
+    intruder = _entry("upload", 0.1)
+    intruder.source = "committed"
     with pytest.raises(SftcastError, match="never replaced"):
-        store.replace_committed(_entry("upload", 0.1))
+        store.replace_committed(intruder)  # a built-in named like a stored upload
     assert store.get("upload").results["zeng2025"]["splits"]["mean_accuracy"] == 0.7
     assert store.check_integrity() == {"submissions": 2, "results": 3}
 
