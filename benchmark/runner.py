@@ -166,6 +166,8 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
         timings[f"sft_{family}_s"] = time.perf_counter() - t2
 
     timings["total_s"] = time.perf_counter() - t0
+    # None when this session found pre-training already finished (nothing was timed)
+    timed_rate = summary.get("tokens_per_s") if summary.get("resumed_from_step", 0) < final_step else None
     return {
         "schema_version": SCHEMA_VERSION,
         "suite": settings.suite,
@@ -174,7 +176,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
         "world_seed": settings.world_seed,
         "pretrain": {
             **loss_stats(run / "loss.jsonl"),
-            "tokens_per_s": summary.get("tokens_per_s"),
+            "tokens_per_s": timed_rate,
             "session_s": summary.get("session_s"),
             "steps": final_step,
             "n_params": summary.get("n_params"),
