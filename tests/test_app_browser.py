@@ -22,6 +22,7 @@ from conftest_leaderboard import (
     submission_zip,
 )
 
+from leaderboard.app import MISSING
 from leaderboard.store import ResultsStore
 
 pytestmark = [
@@ -97,8 +98,28 @@ def test_page_loads_ranked_by_score(page, server) -> None:
     assert df["Rank"].tolist() == [str(k) for k in range(1, n + 1)]
     order = df["Submission"].tolist()
     assert order.index("ltc_lightgbm") < order.index("ppl_clm")
-    assert {"CI95", "Error reduction vs PPL-CLM", "zeng2025 · cms"} <= set(df.columns)
+    assert {"CI95", "Error reduction vs PPL-CLM", "zeng2025 · cms", "tiny · cms"} <= set(df.columns)
     page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
+
+
+def test_label_noise_is_shown_for_every_suite(page, server) -> None:
+    from benchmark import list_suites, load_suite
+    from benchmark.noise import suite_noise
+
+    summary = page.locator("#noise-summary").inner_text()
+    for name in list_suites():
+        assert name in summary
+    open_tab(page, "Suites & label noise")
+    with_seeds = [
+        n for n in list_suites() if (t := suite_noise(load_suite(n))) is not None and t["n_repeated"].any()
+    ]
+    assert "tiny" in with_seeds  # the tiny suite ships its seed reruns
+    tab = page.locator("#noise-tab")
+    page.wait_for_function(f"document.querySelectorAll('#noise-tab img').length >= {len(with_seeds)}")
+    assert tab.locator("img").first.evaluate("img => img.naturalWidth") > 500  # a rendered figure
+    assert "quality bar" in tab.inner_text() and "label flips" in tab.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "label_noise.png"), full_page=True)
+    open_tab(page, "Leaderboard")  # the next tests share this page
 
 
 def test_filters_search_and_columns(page, server) -> None:
@@ -181,8 +202,12 @@ def test_valid_upload_adds_a_row(page, server, tmp_path: Path) -> None:
     assert store.check_integrity()["submissions"] == before["submissions"] + 1
     open_tab(page, "Leaderboard")
     df = wait_table(page, lambda d: "my-new-method" in set(d["Submission"]))
-    row = df.set_index("Submission").loc["my-new-method"]
-    assert row["Mean accuracy"] == df.set_index("Submission").loc["sc_plus_rag", "Mean accuracy"]
+    rows = df.set_index("Submission")
+    # the upload covers zeng2025 only: its cells equal the built-in's, its other suites show "—"
+    for cell in (f"zeng2025 · {task}" for task in ("cms", "rag", "cbqa")):
+        assert rows.loc["my-new-method", cell] == rows.loc["sc_plus_rag", cell]
+    tiny_cells = [c for c in df.columns if c.startswith("tiny · ")]
+    assert tiny_cells and (rows.loc["my-new-method", tiny_cells] == MISSING).all()
     acc = df["Mean accuracy"].astype(float).tolist()
     assert acc == sorted(acc, reverse=True)
     page.screenshot(path=str(ARTIFACTS / "after_upload.png"), full_page=True)

@@ -61,3 +61,27 @@ def test_push_without_token_is_a_clear_error(built, monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     with pytest.raises(SftcastError, match="no Hugging Face token"):
         push_dataset(built, "org/sftcast")
+
+
+def test_tiny_configs_load_with_1225_pairs_per_task(tmp_path):
+    from collections import Counter
+
+    from datasets import load_dataset
+
+    from benchmark import load_suite
+
+    suite = load_suite("tiny")
+    built = build_dataset(tmp_path / "ds", ["tiny"])
+    pairs = load_dataset(str(built), "tiny_pairs", split="train")
+    assert Counter(pairs["task"]) == {"cms": 1225, "rag": 1225, "cbqa": 1225}
+    assert load_dataset(str(built), "tiny_models", split="train").num_rows == 50
+    seeds = load_dataset(str(built), "tiny_seeds", split="train").to_pandas()
+    repeated = seeds.groupby("model_id")["seed"].nunique()
+    assert len(repeated) == 50 and (repeated >= 2).sum() >= 10  # the noise reruns ship with the data
+    checkpoints = load_dataset(str(built), "tiny_checkpoints", split="train").to_pandas()
+    assert sorted(checkpoints["fraction"].unique()) == [0.25, 0.5, 0.75, 1.0]
+    assert len(checkpoints) == 4 * len(seeds)
+    card = (built / "README.md").read_text()
+    assert "#### `tiny`" in card and "| cms | **acc** |" in card and "(figures/tiny_noise.png)" in card
+    assert (built / "figures" / "tiny_noise.png").stat().st_size > 10_000
+    assert suite.meta["label_score"]["cms"] == "acc"

@@ -55,6 +55,24 @@ def test_rank_orders_by_the_trained_predictor() -> None:
     assert np.allclose(table[list(PROXIES)].iloc[0], best[list(PROXIES)].astype(float))
 
 
+def test_rank_reads_the_harness_keys_a_suite_maps_its_proxies_to() -> None:
+    """tiny's k-shot QA proxies are the harness's *_acc values, not its exact match (0 at ~1M)."""
+    suite = load_suite("tiny")
+    column = {p: suite.harness_key(p) for p in PROXIES}
+    models = suite.models.sort_values("sft_cbqa")
+    worst, best = models.iloc[0], models.iloc[-1]
+    given = {
+        name: {**{p: 0.0 for p in PROXIES}, **{column[p]: row[p] for p in PROXIES}}  # EM keys stay 0
+        for name, row in (("worst", worst), ("best", best))
+    }
+    table = rank_checkpoints(["worst", "best"], "cbqa", proxies=given, suite_train="tiny")
+    assert np.allclose(table.set_index("model").loc["best", list(PROXIES)], best[list(PROXIES)].astype(float))
+    assert list(table["model"]) == ["best", "worst"]
+    del given["best"]["kshot_rag_acc"]  # never read as its exact match instead
+    with pytest.raises(SftcastError, match="lack 'kshot_rag_acc'"):
+        rank_checkpoints(["worst", "best"], "cbqa", proxies=given, suite_train="tiny")
+
+
 def test_rank_errors(micro: dict, tmp_path: Path) -> None:
     with pytest.raises(SftcastError, match="at least 2 models"):
         rank_checkpoints(micro["models"][:1], "rag")
@@ -76,7 +94,7 @@ def test_cli_rank(micro: dict, tmp_path: Path, capsys) -> None:
             "--limit", "2", "--batch-size", "4", "--out", str(out)]  # fmt: skip
     assert main(argv) == 0
     text = capsys.readouterr().out
-    assert "win_prob" in text and "zeng2025" in text and "warning: " in text
+    assert "win_prob" in text and "tiny" in text and "warning: " in text  # tiny is the default
     record = json.loads(out.read_text())
     assert record["task"] == "cms" and len(record["ranking"]) == 2 and len(record["pairs"]) == 1
     assert main(["rank", "--models", micro["models"][0], "--task", "cms"]) == 2

@@ -3,6 +3,7 @@ and leaves the store unchanged."""
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 import zipfile
 from pathlib import Path
@@ -233,3 +234,30 @@ def test_uncovered_suite_shows_dash(store: ResultsStore) -> None:
     row = board.set_index("Submission").loc["ltc_lightgbm"]
     assert row["second · cms"] == MISSING
     assert board.set_index("Submission").loc["ppl_sc", "second · cms"] != MISSING
+
+
+def test_seed_store_updates_a_builtin_that_gained_a_suite_but_never_an_upload(tmp_path: Path) -> None:
+    import shutil
+
+    from leaderboard.app import seed_store
+
+    committed = tmp_path / "submissions"
+    for name in ("ppl_clm", "ppl_sc"):
+        (committed / name).mkdir(parents=True)
+        for f in ("submission.yaml", "zeng2025.parquet"):
+            shutil.copy(SUBMISSIONS / name / f, committed / name / f)
+    store = ResultsStore(tmp_path / "r.sqlite")
+    assert seed_store(store, committed) == ["ppl_clm", "ppl_sc"]
+    assert sorted(store.get("ppl_clm").results) == ["zeng2025"]
+    assert seed_store(store, committed) == []  # unchanged folders are left alone
+    # ppl_sc's name now belongs to an upload; then both built-in folders gain the tiny suite
+    store.replace_committed(store.get("ppl_sc"))  # (a stored built-in, re-stored as is)
+    upload = store.get("ppl_sc")
+    with sqlite3.connect(tmp_path / "r.sqlite") as con:
+        con.execute("UPDATE submissions SET source = 'upload' WHERE name = 'ppl_sc'")
+    for name in ("ppl_clm", "ppl_sc"):
+        shutil.copy(SUBMISSIONS / name / "tiny.parquet", committed / name / "tiny.parquet")
+    assert seed_store(store, committed) == ["ppl_clm"]
+    assert sorted(store.get("ppl_clm").results) == ["tiny", "zeng2025"]
+    assert store.get("ppl_sc").results == upload.results  # the upload stays as it was
+    assert store.check_integrity()["submissions"] == 2
