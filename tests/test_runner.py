@@ -166,3 +166,22 @@ def test_noise_edge_cases_are_stated_not_crashed():
     # one rerun variant: a noise estimate but no pair to flip
     one = noise_table(_seeds([0.1, 0.5, 0.9, 0.2, None, None], [1.0] * 6), {"cms": "acc"})
     assert "n/a (cms)" in noise_summary("s", one) and "n/a of 0" in format_noise(one)
+
+
+def test_suite_run_writes_the_shipped_tables_only_for_a_complete_default_run(tmp_path, capsys):
+    """With every tiny record committed, a partial or relocated run has nothing to do and must
+    not overwrite the shipped tables."""
+    import shutil
+
+    from benchmark.cli import main
+    from benchmark.runner import RECORDS_DIR
+    from benchmark.schema import SUITES_DIR
+
+    before = (SUITES_DIR / "tiny.csv").stat().st_mtime_ns
+    assert main(["suite", "run", "--suite", "tiny", "--variants", "1-3", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "0 new record(s)" in out and "wrote" not in out  # 3 of 50 variants: no tables
+    shutil.copytree(RECORDS_DIR / "tiny", tmp_path / "tiny")
+    assert main(["suite", "run", "--suite", "tiny", "--jobs", "1", "--records", str(tmp_path)]) == 0
+    assert "wrote" not in capsys.readouterr().out  # not the default records folder: no tables
+    assert (SUITES_DIR / "tiny.csv").stat().st_mtime_ns == before
