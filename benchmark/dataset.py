@@ -71,18 +71,18 @@ def _stats(suites: list[Suite], tables: dict[str, dict[str, pd.DataFrame]]) -> s
 def _noise(suites: list[Suite], out: Path) -> str:
     """The card's label-noise section: per suite, a summary, the table and the seed scatter."""
     from benchmark.floor import FLOOR_NOTE, format_floor, proxy_floor
-    from benchmark.noise import format_noise, label_rows, noise_summary, suite_noise
-    from benchmark.plots import noise_figure, save_figure
+    from benchmark.noise import noise_view
+    from benchmark.plots import save_figure
 
     parts = []
     for suite in suites:
-        table = suite_noise(suite)
-        parts.append(f"#### `{suite.name}`\n\n{noise_summary(suite.name, table)}")
-        if not label_rows(table).empty:
+        view = noise_view(suite)
+        parts.append(f"#### `{suite.name}`\n\n{view.summary}")
+        if view.figure is not None:
             figure = Path("figures") / f"{suite.name}_noise.png"
             (out / figure).parent.mkdir(parents=True, exist_ok=True)
-            save_figure(noise_figure(suite.table("seeds"), table, suite.name), out / figure)
-            parts.append(format_noise(table))
+            save_figure(view.figure, out / figure)
+            parts.append(view.markdown)
             parts.append(f"![{suite.name}: seed 0 against seed 1 of each rerun variant]({figure.as_posix()})")
         floor = proxy_floor(suite)
         if floor is not None:

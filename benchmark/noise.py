@@ -13,6 +13,7 @@ Given scores of the same variants under two (or more) seeds:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -92,12 +93,34 @@ def noise_table(
     return pd.DataFrame(rows)
 
 
-def suite_noise(suite: Any) -> pd.DataFrame | None:
-    """``noise_table`` of a loaded suite's shipped seeds table, or None if it has none."""
-    seeds = suite.table("seeds")
+def suite_noise(suite: Any, seeds: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """``noise_table`` of a loaded suite's shipped seeds table (or ``seeds``), or None if it has none."""
+    seeds = suite.table("seeds") if seeds is None else seeds
     if seeds is None:
         return None
     return noise_table(seeds, suite.meta.get("label_score"), suite.tasks)
+
+
+@dataclass
+class NoiseView:
+    """What the card, the report and the leaderboard show of a suite's label noise."""
+
+    summary: str  # ``noise_summary``'s sentence
+    table: pd.DataFrame | None  # ``noise_table``, None without a seeds table
+    markdown: str  # ``format_noise``; "" when no label score has reruns
+    figure: Any  # ``benchmark.plots.noise_figure``; None when no label score has reruns
+
+
+def noise_view(suite: Any) -> NoiseView:
+    """A suite's ``NoiseView``, reading its seeds table once."""
+    seeds = suite.table("seeds")
+    table = suite_noise(suite, seeds)
+    summary = noise_summary(suite.name, table)
+    if label_rows(table).empty:
+        return NoiseView(summary, table, "", None)
+    from benchmark.plots import noise_figure
+
+    return NoiseView(summary, table, format_noise(table), noise_figure(seeds, table, suite.name))
 
 
 def label_rows(table: pd.DataFrame | None) -> pd.DataFrame:

@@ -137,15 +137,15 @@ def write_report(suite: Suite, out_dir: str | Path, seed: int = 0, progress: boo
 def _noise_section(suite: Suite, out: Path, results: dict[str, Any]) -> str:
     """The suite's label noise (when it ships seed reruns) and its proxies' random-init floor."""
     from benchmark.floor import FLOOR_NOTE, format_floor, proxy_floor
-    from benchmark.noise import format_noise, json_safe, label_rows, noise_summary, suite_noise
-    from benchmark.plots import noise_figure, save_figure
+    from benchmark.noise import json_safe, noise_view
+    from benchmark.plots import save_figure
 
-    table = suite_noise(suite)
-    text = ["", "## Label noise", "", noise_summary(suite.name, table)]
-    if not label_rows(table).empty:
-        results["label_noise"] = json_safe(table)
-        save_figure(noise_figure(suite.table("seeds"), table, suite.name), out / "label_noise.png")
-        text += ["", format_noise(table), "", "![label_noise](label_noise.png)"]
+    view = noise_view(suite)
+    text = ["", "## Label noise", "", view.summary]
+    if view.figure is not None:
+        results["label_noise"] = json_safe(view.table)
+        save_figure(view.figure, out / "label_noise.png")
+        text += ["", view.markdown, "", "![label_noise](label_noise.png)"]
     floor = proxy_floor(suite)
     if floor is not None:
         results["proxy_floor"] = floor.to_dict(orient="records")

@@ -314,28 +314,12 @@ CITATION = r"""
 """
 
 
-def suite_noise_views() -> list[tuple[str, str, Any]]:
-    """Per shipped suite: a one-line noise summary, the noise table (markdown) and its scatter figure.
-
-    Computed from each suite's shipped seeds table at start-up, never typed in.
-    """
+def suite_noise_views() -> list[Any]:
+    """``benchmark.noise.noise_view`` of every shipped suite, computed at start-up from its data."""
     from benchmark import list_suites, load_suite
-    from benchmark.noise import format_noise, label_rows, noise_summary, suite_noise
-    from benchmark.plots import noise_figure
+    from benchmark.noise import noise_view
 
-    views = []
-    for name in list_suites():
-        suite = load_suite(name)
-        table = suite_noise(suite)
-        has_seeds = not label_rows(table).empty
-        views.append(
-            (
-                noise_summary(name, table),
-                format_noise(table) if has_seeds else "",
-                noise_figure(suite.table("seeds"), table, name) if has_seeds else None,
-            )
-        )
-    return views
+    return [noise_view(load_suite(name)) for name in list_suites()]
 
 
 def build_app(store: ResultsStore) -> Any:
@@ -388,7 +372,7 @@ def build_app(store: ResultsStore) -> Any:
         )
         gr.Markdown(
             "**Label noise of each suite** (details in the *Suites & label noise* tab):\n\n"
-            + "\n".join(f"- {summary}" for summary, _, _ in noise),
+            + "\n".join(f"- {view.summary}" for view in noise),
             elem_id="noise-summary",
         )
         with gr.Tabs() as tabs:
@@ -461,12 +445,11 @@ def build_app(store: ResultsStore) -> Any:
                     "and the share of pairs whose label flips between seeds -- no predictor can be "
                     "trusted beyond that on close pairs. The plots put seed 0 against seed 1."
                 )
-                for summary, table_md, figure in noise:
-                    gr.Markdown(summary)
-                    if table_md:
-                        gr.Markdown(table_md)
-                    if figure is not None:
-                        gr.Plot(figure, show_label=False)
+                for view in noise:
+                    gr.Markdown(view.summary)
+                    if view.figure is not None:
+                        gr.Markdown(view.markdown)
+                        gr.Plot(view.figure, show_label=False)
             with gr.Tab("About", id="about"):
                 gr.Markdown(ABOUT)
             with gr.Tab("Citation", id="citation"):
