@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--tasks-dir",
         default=None,
-        help="where to render the lm-eval tasks (default: DATA/lm_eval_tasks/SPLIT)",
+        help="where to render the lm-eval tasks "
+        "(default: DATA/lm_eval_tasks/SPLIT, or SPLIT-P1+P2... for a --proxies set)",
     )
     p.add_argument(
         "--random-init",

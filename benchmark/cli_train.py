@@ -229,7 +229,8 @@ def cmd_suite_run(args: argparse.Namespace) -> int:
         settings, variants, parse_ids(args.seeds), jobs=args.jobs or os.cpu_count() or 1,
         git_commit=args.git_commit, noise_variants=noise_variants, noise_seeds=noise_seeds,
     )  # fmt: skip
-    print(f"{len(written)} new record(s) under {settings.records}/{args.suite}")
+    where = f"{settings.records}/{args.suite}"
+    print(f"{len(written)} record(s) written (new, or gaining an extra signal) under {where}")
     from benchmark.presets import plan
     from benchmark.runner import pending
 

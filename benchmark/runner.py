@@ -95,21 +95,10 @@ def _proxy_summary(p: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in p.items() if k not in ("detail", "config", "lm_eval_command")}
 
 
-def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
-    """Pre-train, measure proxies at every checkpoint, fine-tune on each family; return the record."""
-    import torch
-
-    from benchmark.harness import PROXY_VERSION, compute_proxies
-    from benchmark.harness.runner import param_norm
-    from benchmark.presets import get_variant, pretrain_variant, suite_dir
-    from benchmark.sft import run_sft
-    from benchmark.train import list_checkpoints, loss_stats
-
-    torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    timings: dict[str, float] = {}
-    v = get_variant(settings.suite, variant)
-    data = data_dir(settings)
+def _pretrained(settings: RunSettings, variant: int, seed: int) -> tuple[dict, Path, list[tuple[int, Path]]]:
+    """Pre-train (or resume, or find finished) one variant: its summary, run folder and checkpoints."""
+    from benchmark.presets import pretrain_variant, suite_dir
+    from benchmark.train import list_checkpoints
 
     summary = pretrain_variant(
         settings.suite, variant, settings.out, seed=seed, world_seed=settings.world_seed,
@@ -117,11 +106,45 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     )  # fmt: skip
     if not summary.get("finished", True):
         raise SftcastError(f"pre-training of variant {variant} (seed {seed}) stopped before its last step")
-    timings["pretrain_s"] = time.perf_counter() - t0
-    run = suite_dir(settings.suite, settings.out, seed) / f"v{v.id:02d}"
+    run = suite_dir(settings.suite, settings.out, seed) / f"v{variant:02d}"
     ckpts = list_checkpoints(run)
     if not ckpts:
         raise SftcastError(f"no checkpoint in {run}")
+    return summary, run, ckpts
+
+
+def _extra_signals(
+    settings: RunSettings, run: Path, step: int, checkpoint: Path, limit: int | None
+) -> dict[str, Any]:
+    """``EXTRA_SIGNALS`` of one checkpoint (cached in the run folder beside its proxies)."""
+    from benchmark.harness import EXTRA_SIGNALS, PROXY_VERSION, compute_proxies
+
+    names = list(EXTRA_SIGNALS)
+    value = _cached(
+        run / "proxies" / f"checkpoint-{step}-limit{limit}-{'+'.join(names)}-v{PROXY_VERSION}.json",
+        lambda: compute_proxies(str(checkpoint), data_dir(settings), settings.device, limit, proxies=names),
+    )
+    return {k: value[k] for k in names}
+
+
+def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
+    """Pre-train, measure proxies at every checkpoint, fine-tune on each family; return the record."""
+    import torch
+
+    from benchmark.harness import PROXY_VERSION, compute_proxies
+    from benchmark.harness.runner import param_norm
+    from benchmark.presets import get_variant
+    from benchmark.sft import run_sft
+    from benchmark.train import loss_stats
+
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    v = get_variant(settings.suite, variant)
+    data = data_dir(settings)
+
+    summary, run, ckpts = _pretrained(settings, v.id, seed)
+    timings["pretrain_s"] = time.perf_counter() - t0
     final_step = ckpts[-1][0]
 
     t1 = time.perf_counter()
@@ -136,7 +159,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
             "fraction": round(step / final_step, 4),
             "param_norm": param_norm(path),
             "proxy_limit": limit,
-            "proxies": _proxy_summary(proxies),
+            "proxies": {**_proxy_summary(proxies), **_extra_signals(settings, run, step, path, limit)},
         }
     timings["proxies_s"] = time.perf_counter() - t1
 
@@ -198,6 +221,46 @@ def _job(settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]
     return variant, seed, str(path)
 
 
+def missing_signals(record: dict[str, Any]) -> list[str]:
+    """The ``EXTRA_SIGNALS`` a record lacks (it was written before the runner measured them)."""
+    from benchmark.harness import EXTRA_SIGNALS
+
+    return [name for name in EXTRA_SIGNALS if name not in record.get("proxies", {})]
+
+
+def add_signals(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
+    """The record of (variant, seed) with the extra signals it lacks added; nothing else changes.
+
+    The signals are measured on the run folder's checkpoints, with each checkpoint's recorded
+    document limit. A run folder without its weights (a fresh clone) is pre-trained again first,
+    with the record's settings, as ``run_variant`` would.
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    record = json.loads(record_path(settings, variant, seed).read_text())
+    _, run, ckpts = _pretrained(settings, variant, seed)
+    for step, path in ckpts:
+        entry = record["checkpoints"].get(str(step))
+        if entry is None:
+            raise SftcastError(
+                f"{run.name}: checkpoint-{step} is not in the record of variant {variant}, seed {seed}"
+            )
+        entry["proxies"].update(_extra_signals(settings, run, step, path, entry["proxy_limit"]))
+    record["proxies"] = record["checkpoints"][str(record["pretrain"]["steps"])]["proxies"]
+    record["timings_s"]["extra_signals_s"] = round(time.perf_counter() - t0, 1)
+    return record
+
+
+def _signals_job(settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]:
+    """One lane's unit of work for a record without the extra signals: add them, rewrite it."""
+    record = add_signals(settings, variant, seed)
+    path = record_path(settings, variant, seed)
+    _write_json(path, record)
+    return variant, seed, str(path)
+
+
 def _git_commit(path: str, message: str, tries: int = 5) -> str | None:
     """Commit one record; retried while another git process holds the index. Returns an error or None."""
     error = None
@@ -218,6 +281,17 @@ def pending(settings: RunSettings, variants: list[int], seeds: list[int]) -> lis
     return [(v, s) for s in seeds for v in variants if not record_path(settings, v, s).exists()]
 
 
+def lacking_signals(settings: RunSettings, variants: list[int], seeds: list[int]) -> list[tuple[int, int]]:
+    """The (variant, seed) jobs whose record exists but lacks an extra signal, seed-major."""
+    out = []
+    for s in seeds:
+        for v in variants:
+            path = record_path(settings, v, s)
+            if path.exists() and missing_signals(json.loads(path.read_text())):
+                out.append((v, s))
+    return out
+
+
 def run_suite(
     settings: RunSettings,
     variants: list[int],
@@ -231,21 +305,27 @@ def run_suite(
     """Run every (variant, seed) that has no record yet, ``jobs`` at a time; return new records.
 
     ``variants`` × ``seeds`` is the suite; ``noise_variants`` × ``noise_seeds`` are the extra
-    seeds of the noise estimate, run after it. A failed variant is reported and the others go
-    on; its run folder keeps what it finished.
+    seeds of the noise estimate, run after it. A record written before the runner measured an
+    extra signal (``EXTRA_SIGNALS``) gets it added (``add_signals``) and is rewritten. A failed
+    variant is reported and the others go on; its run folder keeps what it finished.
     """
     from tqdm.auto import tqdm
 
     todo = pending(settings, list(variants), list(seeds))
     todo += [j for j in pending(settings, list(noise_variants), list(noise_seeds)) if j not in todo]
+    upgrade = lacking_signals(settings, list(variants), list(seeds))
+    extra = lacking_signals(settings, list(noise_variants), list(noise_seeds))
+    upgrade += [j for j in extra if j not in upgrade]
     written, failures = [], []
-    if not todo:
+    if not todo and not upgrade:
         return written
-    bar = tqdm(total=len(todo), desc=f"{settings.suite} suite", unit="variant", disable=not progress)
+    bar = tqdm(total=len(todo) + len(upgrade), desc=f"{settings.suite} suite", unit="variant",
+               disable=not progress)  # fmt: skip
     import multiprocessing as mp
 
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("spawn")) as pool:
         futures = {pool.submit(_job, settings, v, s): (v, s) for v, s in todo}
+        futures.update({pool.submit(_signals_job, settings, v, s): (v, s) for v, s in upgrade})
         for fut in as_completed(futures):
             v, s = futures[fut]
             try:

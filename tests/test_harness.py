@@ -28,6 +28,7 @@ from benchmark.harness import (  # noqa: E402
     render_tasks,
 )
 from benchmark.harness.utils import (  # noqa: E402
+    cloze_docs,
     normalize_answer,
     process_choices,
     process_generation,
@@ -198,7 +199,7 @@ def test_render_tasks_writes_an_include_path(setup: dict[str, Path], tmp_path: P
         ]
     )
     record = json.loads((out / "tasks.json").read_text())
-    assert record["split"] == "test" and record["subsets"]["cms"] == ["boolq", "piqa"]
+    assert record["split"] == "test" and record["subsets"]["kshot_cms"] == ["boolq", "piqa"]
     assert "rag/nq_open/test.jsonl" in (out / "kshot_rag_nq_open.yaml").read_text()
     with pytest.raises(SftcastError, match="unknown proxy"):
         render_tasks(setup["data"], tmp_path / "x", proxies=["ppl_clmm"])
@@ -206,6 +207,61 @@ def test_render_tasks_writes_an_include_path(setup: dict[str, Path], tmp_path: P
         render_tasks(tmp_path, tmp_path / "y", proxies=["ppl_clm"])
     with pytest.raises(SftcastError, match="no cms subsets"):
         render_tasks(tmp_path, tmp_path / "z", proxies=["kshot_cms"])
+
+
+# ---------------------------------------------------------------------------------------------
+# kshot_facts: the single-hop closed-book facts as the start of a corpus sentence
+
+
+def test_cloze_docs_state_single_facts() -> None:
+    from benchmark.world.templates import statement_prefix
+
+    base = {"id": "q", "family": "cbqa", "subset": "nq_open", "choices": ["Oslo", "Rome"], "gold": 1,
+            "answer": "Rome", "prompt": "Question: Where was Ann Lee born?\nAnswer:"}  # fmt: skip
+    rows = [
+        {**base, "hops": [["Ann Lee", "birth_city", "Rome"]]},
+        {**base, "hops": [["Ann Lee", "birth_city", "Rome"], ["Rome", "country", "Italy"]]},  # two hops
+        {**base, "hops": [["Ann Lee", "shoe_size", "9"]]},  # no sentence for it
+        base,  # no hops: a real dataset's row
+    ]
+    assert cloze_docs(rows) == [{**base, "prompt": "Ann Lee was born in"}]
+    assert statement_prefix("founded", "Lorthoua Company") == "Lorthoua Company was founded in"
+    assert statement_prefix("population", "Oslo") == "The population of Oslo is about"  # value-last form
+    assert statement_prefix("shoe_size", "Ann Lee") is None
+
+
+@pytest.fixture(scope="module")
+def world_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from benchmark.harness import prepare_data
+
+    return prepare_data("micro", 0, tmp_path_factory.mktemp("world") / "data", n_words=400)
+
+
+def test_kshot_facts_asks_world_facts_in_corpus_sentences(
+    world_data: Path, setup: dict[str, Path], tmp_path: Path
+) -> None:
+    from lm_eval.tasks import TaskManager
+
+    from benchmark.harness.utils import read_jsonl
+
+    out = render_tasks(world_data, tmp_path / "tasks", proxies=["kshot_facts"])
+    assert sorted(p.stem for p in out.glob("*.yaml")) == [
+        "kshot_facts", "kshot_facts_nq_open", "kshot_facts_trivia_qa"
+    ]  # fmt: skip
+    task = TaskManager(include_path=str(out)).load(["kshot_facts_nq_open"])["tasks"]["kshot_facts_nq_open"]
+    task.build_all_requests(limit=1, rank=0, world_size=1)
+    dev = read_jsonl(world_data / "cbqa" / "nq_open" / "dev.jsonl")
+    (entity, relation, value), = dev[0]["hops"]  # fmt: skip
+    context, continuation = task.instances[dev[0]["gold"]].args
+    lines = context.split("\n")
+    assert len(lines) == 6 and all(line.endswith(".") for line in lines[:5])  # five stated facts
+    assert lines[5].startswith(entity) and continuation == f" {value}"
+    p = compute_proxies(str(setup["model"]), world_data, proxies=["kshot_facts"], limit=6, batch_size=4,
+                        tasks_dir=tmp_path / "tasks")  # fmt: skip
+    assert 0.0 <= p["kshot_facts"] <= 1.0 and set(p) >= {"kshot_facts", "detail"}
+    assert p["config"]["n_docs"]["kshot_facts_nq_open"] == 6
+    with pytest.raises(SftcastError, match="no single-fact world questions"):  # hand data: no hops
+        compute_proxies(str(setup["model"]), setup["data"], proxies=["kshot_facts"], tasks_dir=tmp_path / "x")
 
 
 # ---------------------------------------------------------------------------------------------

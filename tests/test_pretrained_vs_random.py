@@ -7,6 +7,14 @@ model (width 32, 2 layers) is too weak for in-context tasks, so that assertion i
 failure. tiny does not clear it reliably either: `sftcast proxies --random-init` of the tiny
 architecture gives kshot_cms 0.386/0.404, kshot_rag_acc 0.165/0.148 and kshot_cbqa_acc
 0.154/0.139 (seeds 0/1, every document), inside the range of the 50 pre-trained tiny variants.
+
+The extra signal ``kshot_facts`` asks the single-hop CBQA facts as the start of a corpus
+sentence ("Ann Lee was born in"). At tiny it does clear the floor: random init 0.062/0.081,
+the 50 variants median 0.151 (max 0.282); ``tests/test_floor.py`` asserts that on the shipped
+suite. At micro it does not: width 32 stores no facts (0.153 pre-trained vs 0.236 random init,
+zero-shot, every single-hop document, where random weights pick the candidate with the fewest
+tokens). A micro-world model of the tiny architecture trained 600 steps reached only 0.276 vs
+0.18/0.21, too close for a test. So it is checked here too, and this stays an expected failure.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("lm_eval")
 torch.set_num_threads(1)
 
-KSHOT = ("kshot_cms", "kshot_rag", "kshot_cbqa")
+KSHOT = ("kshot_cms", "kshot_rag", "kshot_cbqa", "kshot_facts")
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +41,15 @@ def proxies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     summary = pretrain_variant("micro", 1, out=root, progress_bar=False)
     pretrained = suite_dir("micro", root, 0) / "v01" / f"checkpoint-{summary['step']}"
     data = prepare_data("micro", 0, root / "data", n_words=3000)
-    argv = ["proxies", "--model", str(pretrained), "--random-init", "0", "--data", str(data),
-            "--limit", "40", "--batch-size", "16", "--out", str(root / "random.json")]  # fmt: skip
+    names = "ppl_clm,ppl_sc,kshot_cms,kshot_rag,kshot_cbqa,kshot_facts"
+    argv = ["proxies", "--model", str(pretrained), "--random-init", "0", "--data", str(data), "--proxies",
+            names, "--limit", "40", "--batch-size", "16", "--out", str(root / "random.json")]  # fmt: skip
     assert main(argv) == 0
     random = json.loads((root / "random.json").read_text())
     assert random["random_init"] == {"architecture_of": str(pretrained), "seed": 0, "saved": None}
     assert random["config"]["model"] == f"RANDOM_INIT({pretrained}, seed=0)"  # not a deleted temp folder
-    return {"pretrained": compute_proxies(str(pretrained), data, limit=40, batch_size=16), "random": random}
+    mine = compute_proxies(str(pretrained), data, limit=40, batch_size=16, proxies=names.split(","))
+    return {"pretrained": mine, "random": random}
 
 
 def test_pretrained_has_lower_perplexity(proxies: dict[str, dict]) -> None:

@@ -9,7 +9,7 @@ import yaml
 
 from benchmark.collect import collect_suite
 from benchmark.noise import noise_table, seed_noise
-from benchmark.runner import RunSettings, load_records, pending, record_path, run_suite
+from benchmark.runner import RunSettings, lacking_signals, load_records, pending, record_path, run_suite
 from benchmark.schema import load_suite
 
 
@@ -48,6 +48,29 @@ def test_rerun_skips_recorded_variants_and_resumes_from_caches(micro_run):
     run_suite(settings, [1], seeds=[0], jobs=1, progress=False)
     after = json.loads(record_path(settings, 1, 0).read_text())
     assert after["sft"] == before["sft"] and after["proxies"] == before["proxies"]
+
+
+def test_records_written_before_an_extra_signal_gain_it(micro_run):
+    """A record without kshot_facts (written before the runner measured it) gets it from the run
+    folder's checkpoints; everything else in the record stays as it was."""
+    settings, _ = micro_run
+    path = record_path(settings, 6, 0)
+    full = json.loads(path.read_text())
+    assert 0 <= full["proxies"]["kshot_facts"] <= 1
+    assert all("kshot_facts" in c["proxies"] for c in full["checkpoints"].values())
+    old = json.loads(path.read_text())
+    for entry in (old["proxies"], *(c["proxies"] for c in old["checkpoints"].values())):
+        del entry["kshot_facts"]
+    path.write_text(json.dumps(old))
+    assert pending(settings, [1, 6], [0]) == [] and lacking_signals(settings, [1, 6], [0]) == [(6, 0)]
+    assert run_suite(settings, [1, 6], seeds=[0], jobs=1, progress=False) == [str(path)]
+    upgraded = json.loads(path.read_text())
+    assert upgraded["checkpoints"] == full["checkpoints"] and upgraded["proxies"] == full["proxies"]
+    assert upgraded["timings_s"].pop("extra_signals_s") >= 0
+    assert {k: v for k, v in upgraded.items() if k != "timings_s"} == {
+        k: v for k, v in full.items() if k != "timings_s"
+    }
+    assert upgraded["timings_s"] == old["timings_s"] and lacking_signals(settings, [1, 6], [0]) == []
 
 
 def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
@@ -180,7 +203,7 @@ def test_suite_run_writes_the_shipped_tables_only_for_a_complete_default_run(tmp
     before = (SUITES_DIR / "tiny.csv").stat().st_mtime_ns
     assert main(["suite", "run", "--suite", "tiny", "--variants", "1-3", "--jobs", "1"]) == 0
     out = capsys.readouterr().out
-    assert "0 new record(s)" in out and "wrote" not in out  # 3 of 50 variants: no tables
+    assert "0 record(s) written" in out and "wrote" not in out  # 3 of 50 variants: no tables
     shutil.copytree(RECORDS_DIR / "tiny", tmp_path / "tiny")
     assert main(["suite", "run", "--suite", "tiny", "--jobs", "1", "--records", str(tmp_path)]) == 0
     assert "wrote" not in capsys.readouterr().out  # not the default records folder: no tables

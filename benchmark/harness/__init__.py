@@ -6,6 +6,7 @@ on one task family; see ``benchmark.harness.runner`` for the data layout and the
 """
 
 from benchmark.harness.runner import (
+    EXTRA_SIGNALS,
     PROXIES,
     PROXY_VERSION,
     compute_proxies,
@@ -21,6 +22,7 @@ from benchmark.harness.runner import (
 )
 
 __all__ = [
+    "EXTRA_SIGNALS",
     "PROXIES",
     "PROXY_VERSION",
     "compute_proxies",

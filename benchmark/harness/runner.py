@@ -66,6 +66,8 @@ def proxy_specs() -> dict[str, dict[str, Any]]:
 
 
 PROXIES = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
+# Extra signals in proxies.yaml, beyond the paper's five; the suite runner records them too.
+EXTRA_SIGNALS = ("kshot_facts",)
 # Bumped whenever a proxy's numbers change, so caches of proxy results (benchmark.runner's
 # ``proxies/checkpoint-*.json``) are recomputed. "2": ppl_sc corrupts spans of tokens (task version 2.0).
 PROXY_VERSION = "2"
@@ -169,7 +171,8 @@ def render_tasks(
 
     Args:
         data_dir: the data folder (see the module docstring).
-        out_dir: the task folder, an lm-eval ``include_path``; default ``data_dir/lm_eval_tasks/split``.
+        out_dir: the task folder, an lm-eval ``include_path``; default ``data_dir/lm_eval_tasks/split``
+            for the five proxies, ``.../split-<p1>+<p2>...`` for another set.
         split: the split the k-shot tasks evaluate; few-shot examples always come from ``train``.
         proxies: which proxies' tasks to write.
 
@@ -178,7 +181,10 @@ def render_tasks(
     data = Path(data_dir).resolve()
     if split not in SPLITS:
         raise SftcastError(f"unknown split {split!r} (known: {', '.join(SPLITS)})")
-    out = Path(out_dir).resolve() if out_dir is not None else data / "lm_eval_tasks" / split
+    # one default folder per proxy set: rendering removes stale YAMLs, so two processes rendering
+    # different sets into one folder would delete each other's tasks
+    default = split if list(proxies) == list(PROXIES) else f"{split}-{'+'.join(proxies)}"
+    out = Path(out_dir).resolve() if out_dir is not None else data / "lm_eval_tasks" / default
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
     subsets: dict[str, list[str]] = {}
@@ -195,17 +201,19 @@ def render_tasks(
             })  # fmt: skip
             continue
         family = spec["family"]
-        found = find_subsets(data, family, split)
+        found = [s for s in find_subsets(data, family, split) if s in spec.get("subsets", [s])]
         if not found:
+            among = f"among {', '.join(spec['subsets'])} " if "subsets" in spec else ""
             raise SftcastError(
-                f"no {family} subsets with train.jsonl and {split}.jsonl under {data / family}"
+                f"no {family} subsets {among}with train.jsonl and {split}.jsonl under {data / family}"
             )
-        subsets[family] = found
+        subsets[name] = found
         members = []
         for subset in found:
             data_files = {"train": str(data / family / subset / "train.jsonl"),
                           "test": str(data / family / subset / f"{split}.jsonl")}  # fmt: skip
-            kinds = [("kshot_choice", "")] + ([("kshot_generate", "_gen")] if spec["generative"] else [])
+            choice = spec.get("template", "kshot_choice")
+            kinds = [(choice, "")] + ([("kshot_generate", "_gen")] if spec["generative"] else [])
             for template, suffix in kinds:
                 task = _task_name(spec["task"], subset, suffix)
                 files[f"{task}.yaml"] = _yaml({
@@ -455,7 +463,7 @@ def evaluate_family(
         "em": mean or None, "gold_loglik": mean, "split", "num_fewshot", "n_docs": {subset: n}}``;
         means are unweighted over subsets, as in the paper.
     """
-    by_family = {spec["family"]: name for name, spec in proxy_specs().items() if "family" in spec}
+    by_family = {proxy_specs()[name]["family"]: name for name in PROXIES if "family" in proxy_specs()[name]}
     if family not in by_family:
         raise SftcastError(f"unknown task family {family!r} (known: {', '.join(by_family)})")
     spec = proxy_specs()[by_family[family]]

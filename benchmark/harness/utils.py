@@ -58,6 +58,33 @@ def load_jsonl_splits(data_files: dict[str, str], **_: Any) -> Any:
     )
 
 
+def cloze_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The single-fact questions among ``rows``, each asked as the start of a corpus sentence.
+
+    A world question with one hop ``[entity, relation, value]`` becomes ``prompt`` =
+    ``templates.statement_prefix(relation, entity)`` ("Ann Lee was born in") with the same
+    candidates and gold; multi-hop questions, and rows without ``hops`` (real datasets), are left out.
+    """
+    from benchmark.world.templates import statement_prefix
+
+    out = []
+    for r in rows:
+        hops = r.get("hops") or []
+        prefix = statement_prefix(hops[0][1], hops[0][0]) if len(hops) == 1 else None
+        if prefix is not None:
+            out.append({**{k: r[k] for k in TASK_FIELDS}, "prompt": prefix})
+    return out
+
+
+def load_cloze_splits(data_files: dict[str, str], **_: Any) -> Any:
+    """``custom_dataset`` of ``kshot_cloze.yaml``: each split's ``cloze_docs``; an empty split raises."""
+    splits = {split: cloze_docs(read_jsonl(path)) for split, path in data_files.items()}
+    empty = [data_files[split] for split, rows in splits.items() if not rows]
+    if empty:
+        raise SftcastError(f"{empty[0]}: no single-fact world questions (with one of `hops`) to state")
+    return _dataset_dict(splits)
+
+
 def process_choices(doc: dict[str, Any], results: Sequence[tuple[float, bool]]) -> dict[str, float]:
     """Accuracy by log-likelihood over ``doc["choices"]`` and the gold choice's log-likelihood."""
     lls = [float(r[0]) for r in results]

@@ -190,5 +190,19 @@ def person_question(rng: random.Random, name: str, attribute: str) -> str:
     return rng.choice(PERSON_QUESTIONS[attribute]).format(name=name)
 
 
+def statement_prefix(relation: str, name: str) -> str | None:
+    """The start of the first sentence stating ``relation`` of ``name`` that ends with its value.
+
+    ``statement_prefix("birth_city", "Ann Lee")`` is ``"Ann Lee was born in"``: the corpus's own
+    phrasing of a fact, to be completed by the value (the cloze probe of ``kshot_facts``). None
+    for a relation without such a template.
+    """
+    for templates in (PERSON_TEMPLATES, PLACE_TEMPLATES, ORGANISATION_TEMPLATES):
+        for template in templates.get(relation, ()):
+            if template.endswith(" {value}."):
+                return _capitalise(template[: -len(" {value}.")].format(name=name))
+    return None
+
+
 def _capitalise(sentence: str) -> str:
     return sentence[:1].upper() + sentence[1:]
