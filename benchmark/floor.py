@@ -44,12 +44,14 @@ def proxy_floor(suite: Suite) -> pd.DataFrame | None:
         except json.JSONDecodeError as exc:
             raise SftcastError(f"{path}: not a JSON proxies record ({exc.msg}, line {exc.lineno})") from exc
     rows = []
-    for proxy in PROXIES:
+    # the suite's extra signals that the records measured too (kshot_facts; not the training loss)
+    signals = [c for c in suite.signals if all(c in r for _, r in records)]
+    for proxy in (*PROXIES, *signals):
         column = suite.harness_key(proxy)
         missing = [str(path) for path, r in records if column not in r]
         if missing:
             raise SftcastError(f"{missing[0]}: no {column!r} (the harness key of {proxy})")
-        floor = [float(r[column]) * scale[proxy] for _, r in records]
+        floor = [float(r[column]) * scale.get(proxy, 1.0) for _, r in records]
         values = suite.models[proxy]
         rows.append(
             {

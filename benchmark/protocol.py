@@ -59,8 +59,14 @@ def _fresh(predictor: Predictor) -> Predictor:
 
 
 def _visible(models: pd.DataFrame, suite: Suite, task: str | None) -> pd.DataFrame:
-    """The models as a predictor may see them: SFT scores of ``task`` only (None: no scores)."""
-    hidden = [task_column(t) for t in suite.tasks if t != task]
+    """The models as a predictor may see them: the label of ``task`` only (None: no SFT scores).
+
+    Every other SFT column is hidden: the other tasks' labels and every score kind beside a label
+    (``sft_<task>_<kind>``), which would otherwise leak the target of a cross-task prediction.
+    """
+    label = task_column(task) if task is not None else None
+    hidden = [task_column(t) for t in suite.tasks if task_column(t) != label]
+    hidden += [c for c in models.columns if str(c).startswith("sft_") and c != label and c not in hidden]
     return models.drop(columns=hidden)
 
 
@@ -78,7 +84,8 @@ def _predict_pairs(
         fit_task or test_task,
     )
     pairs = suite_pairs(suite, test_task, test_ids)[["model_a", "model_b"]]
-    prob = np.asarray(fitted.predict(attach_features(pairs, models, suite.proxies)), dtype=float)
+    features = attach_features(pairs, models, [*suite.proxies, *suite.signals])
+    prob = np.asarray(fitted.predict(features), dtype=float)
     if prob.shape != (len(pairs),):
         raise SftcastError(f"predict returned shape {prob.shape}, expected ({len(pairs)},)")
     if not np.all(np.isfinite(prob)) or prob.min(initial=0.5) < 0 or prob.max(initial=0.5) > 1:

@@ -55,6 +55,12 @@ class Suite:
             raise SftcastError(f"suite {self.name!r} declares table {kind!r}, but {path} does not exist")
         return pd.read_csv(path, dtype={"model_id": str})
 
+    @property
+    def signals(self) -> list[str]:
+        """Measured signals beyond the paper's proxies (``extra_signals`` in the suite YAML): numeric
+        columns that predictors see beside the proxies, in ``fit`` and in the pairs (``<col>_a/_b``)."""
+        return [str(c) for c in self.meta.get("extra_signals", [])]
+
     def harness_key(self, proxy: str) -> str:
         """The key of ``compute_proxies``' record (and of the suite's checkpoints table) that holds
         this canonical proxy: ``harness_keys`` in the suite YAML, else the proxy's own name."""
@@ -150,8 +156,9 @@ def _load(decl: dict[str, Any], decl_path: Path) -> Suite:
     proxies: dict[str, str] = dict(decl["proxies"])
     tasks: dict[str, str] = dict(decl["tasks"])
     config_cols: list[str] = list(decl.get("config_columns", []))
+    signals: list[str] = [str(c) for c in decl.get("extra_signals", [])]
 
-    needed = [id_col, *config_cols, *proxies.values(), *tasks.values()]
+    needed = [id_col, *config_cols, *proxies.values(), *tasks.values(), *signals]
     missing = [c for c in needed if c not in raw.columns]
     if missing:
         raise SftcastError(f"{where}: missing column(s) {', '.join(repr(c) for c in missing)}")
@@ -171,7 +178,11 @@ def _load(decl: dict[str, Any], decl_path: Path) -> Suite:
     models = pd.DataFrame({"model_id": ids})
     for col in config_cols:
         models[col] = raw[col].to_numpy()
-    numeric = {**{p: c for p, c in proxies.items()}, **{task_column(t): c for t, c in tasks.items()}}
+    numeric = {
+        **{p: c for p, c in proxies.items()},
+        **{task_column(t): c for t, c in tasks.items()},
+        **{c: c for c in signals},
+    }
     for canon, col in numeric.items():
         values = pd.to_numeric(raw[col], errors="coerce")
         for i, (value, original) in enumerate(zip(values, raw[col], strict=True)):

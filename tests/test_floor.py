@@ -46,3 +46,17 @@ def test_tiny_floor_reads_the_mapped_columns():
     table = proxy_floor(suite).set_index("proxy")
     assert table.loc["kshot_rag", "column"] == "kshot_rag_acc"
     assert table.loc["ppl_clm", "share_above_floor"] == 1.0  # every pre-trained variant beats random weights
+
+
+def test_tiny_kshot_facts_rises_above_the_random_init_floor():
+    """The paper's QA-format k-shot proxies sit at the no-pre-training floor at ~1M parameters;
+    the same facts asked as corpus sentences (kshot_facts, an extra signal) do not."""
+    suite = load_suite("tiny")
+    table = proxy_floor(suite).set_index("proxy")
+    assert "kshot_facts" in suite.signals and table.loc["kshot_facts", "column"] == "kshot_facts"
+    facts = table.loc["kshot_facts"]
+    assert facts["suite_median"] > 1.5 * max(facts["random_init"])
+    assert facts["share_above_floor"] > max(
+        table.loc[p, "share_above_floor"] for p in ("kshot_cms", "kshot_rag", "kshot_cbqa")
+    )
+    assert {"final_loss", "param_norm"}.isdisjoint(table.index)  # no random-init value for those

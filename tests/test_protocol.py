@@ -67,3 +67,30 @@ def test_cross_task_matrix():
 def test_supervised_predictor_refused_in_all_pairs():
     with pytest.raises(SftcastError, match="supervised"):
         evaluate(SUITE, get_predictor("ltc_logreg"), "all-pairs")
+
+
+class _Recorder:
+    """A predictor that keeps what ``fit`` and ``predict`` were shown, and predicts by one column."""
+
+    supervised = True
+
+    def __init__(self, column: str = "kshot_facts") -> None:
+        self.column = column
+
+    def fit(self, train_models, task):
+        self.seen_fit_ = list(train_models.columns)
+        return self
+
+    def predict(self, pairs):
+        self.seen_pairs_ = list(pairs.columns)
+        _Recorder.last = self
+        return (pairs[f"{self.column}_a"] > pairs[f"{self.column}_b"]).astype(float).to_numpy()
+
+
+def test_predictors_see_the_suites_extra_signals_and_no_other_sft_score():
+    tiny = load_suite("tiny")
+    predict(tiny, _Recorder(), "splits", seed=0, tasks=["cms"])
+    seen = _Recorder.last
+    assert {"kshot_facts_a", "final_loss_b", "ppl_clm_a"} <= set(seen.seen_pairs_)
+    sft = [c for c in seen.seen_fit_ if c.startswith("sft_")]
+    assert sft == ["sft_cms"]  # not sft_rag, nor sft_cms_gold_loglik / sft_rag_em beside the labels
