@@ -7,6 +7,9 @@
 4. Do proxies at intermediate checkpoints (25/50/75%) predict the final SFT ranking?
 5. Within one objective (pairs of variants that share it), how accurate is each single proxy?
    Accuracy across objectives can be carried by one group of objectives failing; this cannot.
+6. Beyond the paper: how accurate is each of the suite's extra signals (``Suite.signals``),
+   ranked by higher value (lower for those the YAML lists as ``lower_is_better``), and how does
+   it compare with PPL-CLM on the same pairs?
 
 Every answer comes from ``scoring.pair_credits``; nothing here is a second scorer.
 """
@@ -21,6 +24,7 @@ import pandas as pd
 
 from benchmark import metrics
 from benchmark.predictors import get_predictor
+from benchmark.predictors.proxy import ZScorePredictor
 from benchmark.protocol import predict
 from benchmark.schema import Suite
 from benchmark.scoring import pair_credits
@@ -99,12 +103,27 @@ def what_replicates(suite: Suite, seed: int = 0) -> dict[str, Any]:
                 credit = same[same["task"] == task]["credit"].to_numpy()
                 if len(credit):
                     q5.setdefault(task, {})[name] = {**_acc_ci(credit, seed), "n_pairs": len(credit)}
+    q6: dict[str, dict[str, Any]] = {}
+    lower = set(suite.meta.get("lower_is_better", []))
+    for signal in suite.signals:
+        weight = -1.0 if signal in lower else 1.0
+        ranked = predict(suite, ZScorePredictor({signal: weight}), "all-pairs", seed)
+        f, clm = pair_credits(ranked, suite, "all-pairs", seed), allp["ppl_clm"]
+        for task in suite.tasks:
+            credit = f[f["task"] == task]["credit"].to_numpy()
+            base = clm[clm["task"] == task]["credit"].to_numpy()
+            q6.setdefault(task, {})[signal] = {
+                **_acc_ci(credit, seed),
+                "minus_ppl_clm": _diff(credit, base, seed),
+                "ranked": "lower first" if weight < 0 else "higher first",
+            }
     out["questions"] = {
         "ppl_clm_misleading": q1,
         "sc_and_rag_beat_clm": q2,
         "ltc_beats_best_single": q3,
         "intermediate_checkpoints": q4,
         "within_objective": q5,
+        "extra_signals": q6,
     }
     return out
 
@@ -171,5 +190,24 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     else:
         lines += ["", "**5.** This suite has no `objective` column (or no two variants share one)."]
+    if q.get("extra_signals"):
+        tasks = list(q["extra_signals"])
+        lines += [
+            "",
+            "**6. Beyond the paper: how accurate is each extra signal of this suite?** (all-pairs "
+            "accuracy, ranked as the suite declares before any label is seen, so below 0.5 means "
+            "the signal works the other way; and its difference from PPL-CLM on the same pairs)",
+            "",
+            "| signal | " + " | ".join(tasks) + " |",
+            "|---|" + "---|" * len(tasks),
+        ]
+        for signal in q["extra_signals"][tasks[0]]:
+            cells = []
+            for t in tasks:
+                r = q["extra_signals"][t][signal]
+                d = r["minus_ppl_clm"]
+                cells.append(f"{_acc_cell(r)}; {d['difference']:+.3f}" + (" *" if d["significant"] else ""))
+            order = q["extra_signals"][tasks[0]][signal]["ranked"]
+            lines.append(f"| {signal} ({order}) | " + " | ".join(cells) + " |")
     lines += ["", "`*`: the 95% bootstrap CI of the difference excludes 0."]
     return "\n".join(lines) + "\n"

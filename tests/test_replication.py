@@ -1,4 +1,4 @@
-""""What replicates" question 5 against an independent count on the paper's suite."""
+""" "What replicates" questions 5 and 6 against independent counts on the shipped suites."""
 
 import numpy as np
 import pytest
@@ -31,3 +31,30 @@ def test_within_objective_accuracy_is_the_same_objective_pairs_only(answers):
             assert got["accuracy"] == pytest.approx(credit.mean())
             assert got["ci95"][0] <= got["accuracy"] <= got["ci95"][1]
     assert "**5. How accurate is each proxy within one objective?**" in render(result)
+
+
+def test_extra_signals_question_against_an_independent_count():
+    """Question 6 ranks each of a suite's extra signals, higher first, over all pairs."""
+    suite = load_suite("tiny")
+    result = what_replicates(suite)
+    q6 = result["questions"]["extra_signals"]
+    models = suite.models.set_index("model_id")
+    assert set(q6["cbqa"]) == set(suite.signals) >= {"kshot_facts", "final_loss"}
+    for task in suite.tasks:
+        pairs = suite_pairs(suite, task)
+        a, b = models.loc[pairs["model_a"]], models.loc[pairs["model_b"]]
+        for signal, sign in (("kshot_facts", 1), ("final_loss", -1)):  # tiny.yaml: lower loss is better
+            diff = sign * (a[signal].to_numpy() - b[signal].to_numpy())
+            right = (diff > 0) == pairs["label"].to_numpy().astype(bool)
+            credit = np.where((diff == 0) | pairs["tie"].to_numpy(), 0.5, right.astype(float))
+            assert q6[task][signal]["accuracy"] == pytest.approx(credit.mean())
+        clm = result["questions"]["ppl_clm_misleading"][task]["accuracy"]
+        d = q6[task]["kshot_facts"]["minus_ppl_clm"]["difference"]
+        assert d == pytest.approx(q6[task]["kshot_facts"]["accuracy"] - clm)
+    assert "**6. Beyond the paper" in render(result)
+
+
+def test_a_suite_without_extra_signals_has_no_question_6(answers):
+    suite, result = answers
+    assert suite.signals == [] and result["questions"]["extra_signals"] == {}
+    assert "**6." not in render(result)
