@@ -232,8 +232,8 @@ def add_signals(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     """The record of (variant, seed) with the extra signals it lacks added; nothing else changes.
 
     The signals are measured on the run folder's checkpoints, with each checkpoint's recorded
-    document limit. A run folder without its weights (a fresh clone) is pre-trained again first,
-    with the record's settings, as ``run_variant`` would.
+    document limit. A run folder without its weights (a fresh clone) is pre-trained again first
+    with ``settings``, as ``run_variant`` would.
     """
     import torch
 
@@ -287,7 +287,13 @@ def lacking_signals(settings: RunSettings, variants: list[int], seeds: list[int]
     for s in seeds:
         for v in variants:
             path = record_path(settings, v, s)
-            if path.exists() and missing_signals(json.loads(path.read_text())):
+            if not path.exists():
+                continue
+            try:
+                record = json.loads(path.read_text())
+            except json.JSONDecodeError as exc:
+                raise SftcastError(f"{path}: not a JSON record ({exc.msg}, line {exc.lineno})") from exc
+            if missing_signals(record):
                 out.append((v, s))
     return out
 

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from benchmark.collect import collect_suite
+from benchmark.errors import SftcastError
 from benchmark.noise import noise_table, seed_noise
 from benchmark.runner import RunSettings, lacking_signals, load_records, pending, record_path, run_suite
 from benchmark.schema import load_suite
@@ -71,6 +72,11 @@ def test_records_written_before_an_extra_signal_gain_it(micro_run):
         k: v for k, v in full.items() if k != "timings_s"
     }
     assert upgraded["timings_s"] == old["timings_s"] and lacking_signals(settings, [1, 6], [0]) == []
+    path.write_text(json.dumps(full)[:-20])  # a truncated record: a clear error, nothing overwritten
+    with pytest.raises(SftcastError, match="not a JSON record"):
+        run_suite(settings, [1, 6], seeds=[0], jobs=1, progress=False)
+    assert path.read_text() == json.dumps(full)[:-20]
+    path.write_text(json.dumps(upgraded | {"timings_s": {**old["timings_s"], "extra_signals_s": 0.0}}))
 
 
 def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
