@@ -58,16 +58,15 @@ def _fresh(predictor: Predictor) -> Predictor:
     return clone(predictor) if hasattr(predictor, "get_params") else copy.deepcopy(predictor)
 
 
-def _visible(models: pd.DataFrame, suite: Suite, task: str | None) -> pd.DataFrame:
+def _visible(models: pd.DataFrame, task: str | None) -> pd.DataFrame:
     """The models as a predictor may see them: the label of ``task`` only (None: no SFT scores).
 
     Every other SFT column is hidden: the other tasks' labels and every score kind beside a label
     (``sft_<task>_<kind>``), which would otherwise leak the target of a cross-task prediction.
     """
     label = task_column(task) if task is not None else None
-    hidden = [task_column(t) for t in suite.tasks if task_column(t) != label]
-    hidden += [c for c in models.columns if str(c).startswith("sft_") and c != label and c not in hidden]
-    return models.drop(columns=hidden)
+    sft = task_column("")  # the prefix every SFT column shares, labels included
+    return models.drop(columns=[c for c in models.columns if str(c).startswith(sft) and c != label])
 
 
 def _predict_pairs(
@@ -80,7 +79,7 @@ def _predict_pairs(
 ) -> pd.DataFrame:
     models = suite.models
     fitted = _fresh(predictor).fit(
-        _visible(models[models["model_id"].isin(train_ids)], suite, fit_task),
+        _visible(models[models["model_id"].isin(train_ids)], fit_task),
         fit_task or test_task,
     )
     pairs = suite_pairs(suite, test_task, test_ids)[["model_a", "model_b"]]

@@ -317,11 +317,11 @@ def run_suite(
     """
     from tqdm.auto import tqdm
 
-    todo = pending(settings, list(variants), list(seeds))
-    todo += [j for j in pending(settings, list(noise_variants), list(noise_seeds)) if j not in todo]
-    upgrade = lacking_signals(settings, list(variants), list(seeds))
-    extra = lacking_signals(settings, list(noise_variants), list(noise_seeds))
-    upgrade += [j for j in extra if j not in upgrade]
+    def jobs_of(find: Any) -> list[tuple[int, int]]:  # the suite's jobs, then the noise seeds' new ones
+        found = find(settings, list(variants), list(seeds))
+        return found + [j for j in find(settings, list(noise_variants), list(noise_seeds)) if j not in found]
+
+    todo, upgrade = jobs_of(pending), jobs_of(lacking_signals)
     written, failures = [], []
     if not todo and not upgrade:
         return written

@@ -463,10 +463,11 @@ def evaluate_family(
         "em": mean or None, "gold_loglik": mean, "split", "num_fewshot", "n_docs": {subset: n}}``;
         means are unweighted over subsets, as in the paper.
     """
-    by_family = {proxy_specs()[name]["family"]: name for name in PROXIES if "family" in proxy_specs()[name]}
+    specs = proxy_specs()
+    by_family = {specs[name]["family"]: name for name in PROXIES if "family" in specs[name]}
     if family not in by_family:
         raise SftcastError(f"unknown task family {family!r} (known: {', '.join(by_family)})")
-    spec = proxy_specs()[by_family[family]]
+    spec = specs[by_family[family]]
     if tasks_dir is None:
         tasks_dir = Path(data_dir).resolve() / "lm_eval_tasks" / f"{split}-{family}"
     tasks_path = render_tasks(data_dir, tasks_dir, split, [by_family[family]])
