@@ -230,7 +230,7 @@ def cmd_suite_run(args: argparse.Namespace) -> int:
         git_commit=args.git_commit, noise_variants=noise_variants, noise_seeds=noise_seeds,
     )  # fmt: skip
     where = f"{settings.records}/{args.suite}"
-    print(f"{len(written)} record(s) written (new, or gaining an extra signal) under {where}")
+    print(f"{len(written)} record(s) written (new, or brought up to date) under {where}")
     from benchmark.presets import plan
     from benchmark.runner import pending
 

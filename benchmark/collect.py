@@ -31,7 +31,8 @@ CONFIG = (
     "length_filter",
 )
 SCORE_KINDS = ("acc", "em", "gold_loglik")
-EXTRA_PROXIES = ("ppl_clm_raw", "ppl_sc_raw", "ppl_clm_bpb", "kshot_rag_acc", "kshot_cbqa_acc", "kshot_facts")
+EXTRA_PROXIES = ("ppl_clm_raw", "ppl_sc_raw", "ppl_clm_bpb", "kshot_rag_acc", "kshot_cbqa_acc",
+                 "kshot_facts", "kshot_props")  # fmt: skip
 
 
 def _row(record: dict[str, Any], label_score: dict[str, str]) -> dict[str, Any]:

@@ -116,15 +116,50 @@ def _pretrained(settings: RunSettings, variant: int, seed: int) -> tuple[dict, P
 def _extra_signals(
     settings: RunSettings, run: Path, step: int, checkpoint: Path, limit: int | None
 ) -> dict[str, Any]:
-    """``EXTRA_SIGNALS`` of one checkpoint (cached in the run folder beside its proxies)."""
+    """``EXTRA_SIGNALS`` of one checkpoint, each cached in its own file beside its proxies.
+
+    The signals not cached yet are computed together (one model load) and written one file each,
+    so adding a signal to ``EXTRA_SIGNALS`` leaves the others' caches valid.
+    """
     from benchmark.harness import EXTRA_SIGNALS, PROXY_VERSION, compute_proxies
 
-    names = list(EXTRA_SIGNALS)
-    value = _cached(
-        run / "proxies" / f"checkpoint-{step}-limit{limit}-{'+'.join(names)}-v{PROXY_VERSION}.json",
-        lambda: compute_proxies(str(checkpoint), data_dir(settings), settings.device, limit, proxies=names),
-    )
-    return {k: value[k] for k in names}
+    folder = run / "proxies"
+    paths = {n: folder / f"checkpoint-{step}-limit{limit}-{n}-v{PROXY_VERSION}.json" for n in EXTRA_SIGNALS}
+    todo = [n for n, path in paths.items() if not path.exists()]
+    if todo:
+        value = compute_proxies(str(checkpoint), data_dir(settings), settings.device, limit, proxies=todo)
+        for name in todo:
+            _write_json(paths[name], value)
+    return {n: json.loads(path.read_text())[n] for n, path in paths.items()}
+
+
+def _recipe(settings: RunSettings, family: str) -> dict[str, Any]:
+    from benchmark.sft import get_recipe
+
+    return get_recipe(settings.suite, family, **settings.sft_overrides).to_dict()
+
+
+def _sft_result(settings: RunSettings, run: Path, checkpoint: Path, family: str, seed: int) -> dict[str, Any]:
+    """One family's SFT of ``checkpoint``, cached in the run folder; a cache of another recipe is redone."""
+    from benchmark.sft import run_sft
+
+    path = run / "sft" / f"{family}-k{settings.sft_seeds}.json"
+    if path.exists():
+        cached = json.loads(path.read_text())
+        if cached.get("recipe") == _recipe(settings, family):
+            return cached
+    result = run_sft(checkpoint, family, data_dir(settings), preset=settings.suite,
+                     sft_seeds=settings.sft_seeds, seed=seed, device=settings.device,
+                     **settings.sft_overrides)  # fmt: skip
+    _write_json(path, result)
+    return result
+
+
+def _sft_entry(result: dict[str, Any]) -> dict[str, Any]:
+    """What a record keeps of one family's SFT result."""
+    keys = ("score", "paper_metric", "acc", "em", "gold_loglik", "per_dataset", "seed_std", "seeds",
+            "evaluator", "recipe")  # fmt: skip
+    return {k: result.get(k) for k in keys}
 
 
 def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
@@ -134,7 +169,6 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     from benchmark.harness import PROXY_VERSION, compute_proxies
     from benchmark.harness.runner import param_norm
     from benchmark.presets import get_variant
-    from benchmark.sft import run_sft
     from benchmark.train import loss_stats
 
     torch.set_num_threads(1)
@@ -166,26 +200,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     sft: dict[str, Any] = {}
     for family in settings.families:
         t2 = time.perf_counter()
-        name = f"{family}-k{settings.sft_seeds}"
-        result = _cached(
-            run / "sft" / f"{name}.json",
-            lambda family=family: run_sft(
-                ckpts[-1][1],
-                family,
-                data,
-                preset=settings.suite,
-                sft_seeds=settings.sft_seeds,
-                seed=seed,
-                device=settings.device,
-                **settings.sft_overrides,
-            ),  # fmt: skip
-        )
-        sft[family] = {k: result.get(k) for k in ("score", "paper_metric", "acc", "em", "gold_loglik")}
-        sft[family]["per_dataset"] = result.get("per_dataset")
-        sft[family]["seed_std"] = result.get("seed_std")
-        sft[family]["seeds"] = result.get("seeds")
-        sft[family]["evaluator"] = result.get("evaluator")
-        sft[family]["recipe"] = result.get("recipe")
+        sft[family] = _sft_entry(_sft_result(settings, run, ckpts[-1][1], family, seed))
         timings[f"sft_{family}_s"] = time.perf_counter() - t2
 
     timings["total_s"] = time.perf_counter() - t0
@@ -228,12 +243,22 @@ def missing_signals(record: dict[str, Any]) -> list[str]:
     return [name for name in EXTRA_SIGNALS if name not in record.get("proxies", {})]
 
 
-def add_signals(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
-    """The record of (variant, seed) with the extra signals it lacks added; nothing else changes.
+def stale_sft(settings: RunSettings, record: dict[str, Any]) -> list[str]:
+    """The families of ``settings`` whose SFT in ``record`` used another recipe than the current one."""
+    return [
+        f
+        for f in settings.families
+        if (record.get("sft", {}).get(f) or {}).get("recipe") != _recipe(settings, f)
+    ]
 
-    The signals are measured on the run folder's checkpoints, with each checkpoint's recorded
-    document limit. A run folder without its weights (a fresh clone) is pre-trained again first
-    with ``settings``, as ``run_variant`` would.
+
+def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
+    """The record of (variant, seed) brought up to date; nothing else in it changes.
+
+    It gains the extra signals it lacks, measured on the run folder's checkpoints with each
+    checkpoint's recorded document limit, and each family whose SFT recipe changed since it was
+    written (``stale_sft``) is fine-tuned again with the current one. A run folder without its
+    weights (a fresh clone) is pre-trained again first with ``settings``, as ``run_variant`` would.
     """
     import torch
 
@@ -241,21 +266,26 @@ def add_signals(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     t0 = time.perf_counter()
     record = json.loads(record_path(settings, variant, seed).read_text())
     _, run, ckpts = _pretrained(settings, variant, seed)
-    for step, path in ckpts:
-        entry = record["checkpoints"].get(str(step))
-        if entry is None:
-            raise SftcastError(
-                f"{run.name}: checkpoint-{step} is not in the record of variant {variant}, seed {seed}"
-            )
-        entry["proxies"].update(_extra_signals(settings, run, step, path, entry["proxy_limit"]))
-    record["proxies"] = record["checkpoints"][str(record["pretrain"]["steps"])]["proxies"]
-    record["timings_s"]["extra_signals_s"] = round(time.perf_counter() - t0, 1)
+    if missing_signals(record):
+        for step, path in ckpts:
+            entry = record["checkpoints"].get(str(step))
+            if entry is None:
+                raise SftcastError(
+                    f"{run.name}: checkpoint-{step} is not in the record of variant {variant}, seed {seed}"
+                )
+            entry["proxies"].update(_extra_signals(settings, run, step, path, entry["proxy_limit"]))
+        record["proxies"] = record["checkpoints"][str(record["pretrain"]["steps"])]["proxies"]
+        record["timings_s"]["extra_signals_s"] = round(time.perf_counter() - t0, 1)
+    for family in stale_sft(settings, record):
+        t1 = time.perf_counter()
+        record["sft"][family] = _sft_entry(_sft_result(settings, run, ckpts[-1][1], family, seed))
+        record["timings_s"][f"sft_{family}_s"] = round(time.perf_counter() - t1, 1)
     return record
 
 
-def _signals_job(settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]:
-    """One lane's unit of work for a record without the extra signals: add them, rewrite it."""
-    record = add_signals(settings, variant, seed)
+def _upgrade_job(settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]:
+    """One lane's unit of work for an out-of-date record: upgrade it, rewrite it."""
+    record = upgrade_record(settings, variant, seed)
     path = record_path(settings, variant, seed)
     _write_json(path, record)
     return variant, seed, str(path)
@@ -281,8 +311,12 @@ def pending(settings: RunSettings, variants: list[int], seeds: list[int]) -> lis
     return [(v, s) for s in seeds for v in variants if not record_path(settings, v, s).exists()]
 
 
-def lacking_signals(settings: RunSettings, variants: list[int], seeds: list[int]) -> list[tuple[int, int]]:
-    """The (variant, seed) jobs whose record exists but lacks an extra signal, seed-major."""
+def outdated(settings: RunSettings, variants: list[int], seeds: list[int]) -> list[tuple[int, int]]:
+    """The (variant, seed) jobs whose record exists but is out of date, seed-major.
+
+    Out of date: it lacks an extra signal (``missing_signals``) or an SFT family ran another
+    recipe (``stale_sft``).
+    """
     out = []
     for s in seeds:
         for v in variants:
@@ -293,7 +327,7 @@ def lacking_signals(settings: RunSettings, variants: list[int], seeds: list[int]
                 record = json.loads(path.read_text())
             except json.JSONDecodeError as exc:
                 raise SftcastError(f"{path}: not a JSON record ({exc.msg}, line {exc.lineno})") from exc
-            if missing_signals(record):
+            if missing_signals(record) or stale_sft(settings, record):
                 out.append((v, s))
     return out
 
@@ -311,8 +345,8 @@ def run_suite(
     """Run every (variant, seed) that has no record yet, ``jobs`` at a time; return new records.
 
     ``variants`` × ``seeds`` is the suite; ``noise_variants`` × ``noise_seeds`` are the extra
-    seeds of the noise estimate, run after it. A record written before the runner measured an
-    extra signal (``EXTRA_SIGNALS``) gets it added (``add_signals``) and is rewritten. A failed
+    seeds of the noise estimate, run after it. An out-of-date record (an extra signal missing, or
+    an SFT recipe changed: ``outdated``) is brought up to date (``upgrade_record``) and rewritten. A failed
     variant is reported and the others go on; its run folder keeps what it finished.
     """
     from tqdm.auto import tqdm
@@ -321,7 +355,7 @@ def run_suite(
         found = find(settings, list(variants), list(seeds))
         return found + [j for j in find(settings, list(noise_variants), list(noise_seeds)) if j not in found]
 
-    todo, upgrade = jobs_of(pending), jobs_of(lacking_signals)
+    todo, upgrade = jobs_of(pending), jobs_of(outdated)
     written, failures = [], []
     if not todo and not upgrade:
         return written
@@ -331,7 +365,7 @@ def run_suite(
 
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("spawn")) as pool:
         futures = {pool.submit(_job, settings, v, s): (v, s) for v, s in todo}
-        futures.update({pool.submit(_signals_job, settings, v, s): (v, s) for v, s in upgrade})
+        futures.update({pool.submit(_upgrade_job, settings, v, s): (v, s) for v, s in upgrade})
         for fut in as_completed(futures):
             v, s = futures[fut]
             try:

@@ -60,3 +60,14 @@ def test_tiny_kshot_facts_rises_above_the_random_init_floor():
         table.loc[p, "share_above_floor"] for p in ("kshot_cms", "kshot_rag", "kshot_cbqa")
     )
     assert {"final_loss", "param_norm"}.isdisjoint(table.index)  # no random-init value for those
+
+
+def test_tiny_kshot_props_rises_above_the_random_init_floor_for_every_variant():
+    """The CMS objects' properties stated as corpus sentences (kshot_props): every pre-trained
+    variant completes them better than random weights, unlike the paper's 1-shot CMS format."""
+    suite = load_suite("tiny")
+    table = proxy_floor(suite).set_index("proxy")
+    props = table.loc["kshot_props"]
+    assert "kshot_props" in suite.signals and props["share_above_floor"] == 1.0
+    assert props["suite_median"] > 1.5 * max(props["random_init"])
+    assert table.loc["kshot_cms", "share_above_floor"] < 0.5

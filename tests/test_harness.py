@@ -32,6 +32,7 @@ from benchmark.harness.utils import (  # noqa: E402
     normalize_answer,
     process_choices,
     process_generation,
+    property_docs,
     sc_rendering,
     span_corruption_request,
     token_windows,
@@ -230,6 +231,28 @@ def test_cloze_docs_state_single_facts() -> None:
     assert statement_prefix("shoe_size", "Ann Lee") is None
 
 
+def test_property_docs_state_the_object_value_behind_a_yes_no_question() -> None:
+    base = {"id": "b", "family": "cms", "subset": "boolq", "choices": ["yes", "no"], "gold": 1,
+            "answer": "no", "prompt": "Passage: ...\nQuestion: Is the iron kettle light?\nAnswer:",
+            "entity": "iron kettle", "attribute": "weight", "asked": "light"}  # fmt: skip
+    rows = [
+        base,  # not light, so heavy
+        {**base, "id": "b2", "asked": "heavy", "answer": "yes", "gold": 0},  # the same fact again
+        {**base, "id": "c", "entity": "cork ball", "attribute": "buoyancy", "asked": "sinks"},  # answer no
+        {k: v for k, v in base.items() if k not in ("entity", "attribute", "asked")},  # a real BoolQ row
+    ]
+    docs = property_docs(rows)
+    assert [d["prompt"] for d in docs] == [
+        f"{start} {name}" for name in ("iron kettle", "cork ball")
+        for start in ("The", "A", "It is known that the", "Everyone knows that a")
+    ]  # fmt: skip
+    kettle, ball = docs[0], docs[4]
+    assert kettle["choices"] == ["is heavy", "is light"] and kettle["gold"] == 0
+    assert kettle["answer"] == "is heavy"
+    assert ball["choices"] == ["floats in water", "sinks in water"] and ball["answer"] == "floats in water"
+    assert kettle["id"] == "b/statement0" and set(kettle) == {*base} - {"entity", "attribute", "asked"}
+
+
 @pytest.fixture(scope="module")
 def world_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from benchmark.harness import prepare_data
@@ -260,8 +283,39 @@ def test_kshot_facts_asks_world_facts_in_corpus_sentences(
                         tasks_dir=tmp_path / "tasks")  # fmt: skip
     assert 0.0 <= p["kshot_facts"] <= 1.0 and set(p) >= {"kshot_facts", "detail"}
     assert p["config"]["n_docs"]["kshot_facts_nq_open"] == 6
-    with pytest.raises(SftcastError, match="no single-fact world questions"):  # hand data: no hops
+    with pytest.raises(SftcastError, match="no world fact to state"):  # hand data: no hops
         compute_proxies(str(setup["model"]), setup["data"], proxies=["kshot_facts"], tasks_dir=tmp_path / "x")
+
+
+def test_kshot_props_states_every_fact_of_the_boolq_questions(
+    world_data: Path, setup: dict[str, Path], tmp_path: Path
+) -> None:
+    """kshot_props: each object property asked by a world BoolQ row, completed both ways, 1-shot."""
+    from lm_eval.tasks import TaskManager
+
+    from benchmark.harness.utils import read_jsonl
+    from benchmark.world import World
+    from benchmark.world.physics import property_phrase
+
+    out = render_tasks(world_data, tmp_path / "tasks", proxies=["kshot_props"])
+    assert sorted(p.stem for p in out.glob("*.yaml")) == ["kshot_props", "kshot_props_boolq"]
+    task = TaskManager(include_path=str(out)).load(["kshot_props_boolq"])["tasks"]["kshot_props_boolq"]
+    task.build_all_requests(rank=0, world_size=1)
+    dev = read_jsonl(world_data / "cms" / "boolq" / "dev.jsonl")
+    facts = {(r["entity"], r["attribute"]) for r in dev}
+    assert len(task.instances) == 2 * 4 * len(facts)  # two values, four phrasings per fact
+    truth = {o.name: o.properties for o in World.generate("micro", 0).objects}  # the world's own values
+    rows = {r["id"]: r for r in dev}
+    for inst in task.instances:
+        context, continuation = inst.args
+        shot, query = context.split("\n")
+        assert shot.endswith(".") and not query.endswith(".")  # one completed statement, then the query
+        row = rows[inst.doc["id"].rsplit("/", 1)[0]]
+        assert query == inst.doc["prompt"] and query.endswith(row["entity"])
+        assert inst.doc["answer"] == property_phrase(truth[row["entity"]][row["attribute"]])
+        assert continuation == " " + inst.doc["choices"][inst.idx]
+    with pytest.raises(SftcastError, match="no world fact to state"):  # hand data: no property questions
+        compute_proxies(str(setup["model"]), setup["data"], proxies=["kshot_props"], tasks_dir=tmp_path / "x")
 
 
 # ---------------------------------------------------------------------------------------------

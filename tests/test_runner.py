@@ -1,6 +1,7 @@
 """The suite runner on the micro preset: records, resume from records and caches, collect, noise."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import yaml
 from benchmark.collect import collect_suite
 from benchmark.errors import SftcastError
 from benchmark.noise import noise_table, seed_noise
-from benchmark.runner import RunSettings, lacking_signals, load_records, pending, record_path, run_suite
+from benchmark.runner import RunSettings, load_records, outdated, pending, record_path, run_suite
 from benchmark.schema import load_suite
 
 
@@ -52,18 +53,18 @@ def test_rerun_skips_recorded_variants_and_resumes_from_caches(micro_run):
 
 
 def test_records_written_before_an_extra_signal_gain_it(micro_run):
-    """A record without kshot_facts (written before the runner measured it) gets it from the run
-    folder's checkpoints; everything else in the record stays as it was."""
+    """A record without kshot_facts and kshot_props (written before the runner measured them) gets
+    them from the run folder's checkpoints; everything else in the record stays as it was."""
     settings, _ = micro_run
     path = record_path(settings, 6, 0)
     full = json.loads(path.read_text())
-    assert 0 <= full["proxies"]["kshot_facts"] <= 1
-    assert all("kshot_facts" in c["proxies"] for c in full["checkpoints"].values())
+    assert 0 <= full["proxies"]["kshot_facts"] <= 1 and 0 <= full["proxies"]["kshot_props"] <= 1
+    assert all({"kshot_facts", "kshot_props"} <= set(c["proxies"]) for c in full["checkpoints"].values())
     old = json.loads(path.read_text())
     for entry in (old["proxies"], *(c["proxies"] for c in old["checkpoints"].values())):
-        del entry["kshot_facts"]
+        del entry["kshot_facts"], entry["kshot_props"]
     path.write_text(json.dumps(old))
-    assert pending(settings, [1, 6], [0]) == [] and lacking_signals(settings, [1, 6], [0]) == [(6, 0)]
+    assert pending(settings, [1, 6], [0]) == [] and outdated(settings, [1, 6], [0]) == [(6, 0)]
     assert run_suite(settings, [1, 6], seeds=[0], jobs=1, progress=False) == [str(path)]
     upgraded = json.loads(path.read_text())
     assert upgraded["checkpoints"] == full["checkpoints"] and upgraded["proxies"] == full["proxies"]
@@ -71,12 +72,40 @@ def test_records_written_before_an_extra_signal_gain_it(micro_run):
     assert {k: v for k, v in upgraded.items() if k != "timings_s"} == {
         k: v for k, v in full.items() if k != "timings_s"
     }
-    assert upgraded["timings_s"] == old["timings_s"] and lacking_signals(settings, [1, 6], [0]) == []
+    assert upgraded["timings_s"] == old["timings_s"] and outdated(settings, [1, 6], [0]) == []
     path.write_text(json.dumps(full)[:-20])  # a truncated record: a clear error, nothing overwritten
     with pytest.raises(SftcastError, match="not a JSON record"):
         run_suite(settings, [1, 6], seeds=[0], jobs=1, progress=False)
     assert path.read_text() == json.dumps(full)[:-20]
     path.write_text(json.dumps(upgraded | {"timings_s": {**old["timings_s"], "extra_signals_s": 0.0}}))
+
+
+def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(micro_run):
+    """A record (and its run folder's cache) whose CMS SFT used another recipe gets CMS fine-tuned
+    again with the current one; the other families and everything else stay as they were."""
+    settings, _ = micro_run
+    path = record_path(settings, 1, 0)
+    full = json.loads(path.read_text())
+    cache = next(Path(settings.out).glob("micro/seed0/v01/sft/cms-k1.json"))
+    current = json.loads(cache.read_text())
+    old = json.loads(path.read_text())
+    old["sft"]["cms"] = {
+        **old["sft"]["cms"],
+        "score": 0.0,
+        "recipe": {**old["sft"]["cms"]["recipe"], "steps": 2},
+    }
+    path.write_text(json.dumps(old))
+    cache.write_text(json.dumps({**current, "score": 0.0, "recipe": old["sft"]["cms"]["recipe"]}))
+    assert outdated(settings, [1, 6], [0]) == [(1, 0)]
+    assert run_suite(settings, [1, 6], seeds=[0], jobs=1, progress=False) == [str(path)]
+    upgraded = json.loads(path.read_text())
+    assert upgraded["sft"] == full["sft"]  # fine-tuned again: deterministic, so the same scores
+    assert json.loads(cache.read_text())["recipe"] == full["sft"]["cms"]["recipe"]
+    changed = {k for k in upgraded["timings_s"] if upgraded["timings_s"][k] != full["timings_s"].get(k)}
+    assert changed <= {"sft_cms_s"} and {k: v for k, v in upgraded.items() if k != "timings_s"} == {
+        k: v for k, v in full.items() if k != "timings_s"
+    }
+    assert outdated(settings, [1, 6], [0]) == []
 
 
 def test_collect_builds_a_loadable_suite(micro_run, tmp_path):

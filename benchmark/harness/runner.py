@@ -67,7 +67,7 @@ def proxy_specs() -> dict[str, dict[str, Any]]:
 
 PROXIES = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
 # Extra signals in proxies.yaml, beyond the paper's five; the suite runner records them too.
-EXTRA_SIGNALS = ("kshot_facts",)
+EXTRA_SIGNALS = ("kshot_facts", "kshot_props")
 # Bumped whenever a proxy's numbers change, so caches of proxy results (benchmark.runner's
 # ``proxies/checkpoint-*.json``) are recomputed. "2": ppl_sc corrupts spans of tokens (task version 2.0).
 PROXY_VERSION = "2"

@@ -76,12 +76,50 @@ def cloze_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def property_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The object facts behind yes/no property questions, each stated in every corpus phrasing.
+
+    A world CMS row asking whether ``entity`` has the value ``asked`` of ``attribute`` (BoolQ-shaped:
+    ``answer`` yes or no) gives the object's value. Each distinct (entity, attribute) becomes one
+    doc per ``templates.object_statement_prefixes``: ``prompt`` "The iron kettle", ``choices`` the
+    attribute's two value phrases ("is heavy", "is light"), ``gold`` the object's. Rows without
+    these fields (real datasets) are left out.
+    """
+    from benchmark.world.physics import PROPERTIES, property_phrase
+    from benchmark.world.templates import object_statement_prefixes
+
+    out, seen = [], set()
+    for r in rows:
+        values = PROPERTIES.get(r.get("attribute", ""))
+        if values is None or r.get("asked") not in values or r.get("answer") not in ("yes", "no"):
+            continue
+        if (r["entity"], r["attribute"]) in seen:
+            continue
+        seen.add((r["entity"], r["attribute"]))
+        asked = values.index(r["asked"])
+        gold = asked if r["answer"] == "yes" else 1 - asked
+        choices = [property_phrase(v) for v in values]
+        for k, prefix in enumerate(object_statement_prefixes(r["entity"])):
+            doc = {"id": f"{r['id']}/statement{k}", "family": r["family"], "subset": r["subset"]}
+            out.append({**doc, "prompt": prefix, "choices": choices, "gold": gold, "answer": choices[gold]})
+    return out
+
+
 def load_cloze_splits(data_files: dict[str, str], **_: Any) -> Any:
-    """``custom_dataset`` of ``kshot_cloze.yaml``: each split's ``cloze_docs``; an empty split raises."""
-    splits = {split: cloze_docs(read_jsonl(path)) for split, path in data_files.items()}
-    empty = [data_files[split] for split, rows in splits.items() if not rows]
-    if empty:
-        raise SftcastError(f"{empty[0]}: no single-fact world questions (with one of `hops`) to state")
+    """``custom_dataset`` of ``kshot_cloze.yaml``: each split's facts stated as corpus sentences.
+
+    QA rows (with ``hops``) give ``cloze_docs``, CMS property questions ``property_docs``; a
+    split with neither raises.
+    """
+    splits = {}
+    for split, path in data_files.items():
+        rows = read_jsonl(path)
+        splits[split] = cloze_docs(rows) + property_docs(rows)
+        if not splits[split]:
+            raise SftcastError(
+                f"{path}: no world fact to state (single-hop questions with `hops`, or yes/no "
+                "property questions with `entity`, `attribute` and `asked`)"
+            )
     return _dataset_dict(splits)
 
 

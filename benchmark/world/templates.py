@@ -204,5 +204,15 @@ def statement_prefix(relation: str, name: str) -> str | None:
     return None
 
 
+def object_statement_prefixes(name: str) -> list[str]:
+    """The starts of the corpus's sentences stating a property of the object ``name``.
+
+    ``object_statement_prefixes("iron kettle")[0]`` is ``"The iron kettle"``, to be completed by
+    a property phrase ("is heavy"): one per ``OBJECT_TEMPLATES`` entry (the cloze probe of
+    ``kshot_props``).
+    """
+    return [_capitalise(t[: -len(" {phrase}.")].format(name=name)) for t in OBJECT_TEMPLATES]
+
+
 def _capitalise(sentence: str) -> str:
     return sentence[:1].upper() + sentence[1:]
