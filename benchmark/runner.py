@@ -128,8 +128,9 @@ def _extra_signals(
     todo = [n for n, path in paths.items() if not path.exists()]
     if todo:
         value = compute_proxies(str(checkpoint), data_dir(settings), settings.device, limit, proxies=todo)
-        for name in todo:
-            _write_json(paths[name], value)
+        for name in todo:  # the signal, and what it was measured with
+            kept = {k: value[k] for k in ("config", "seconds") if k in value}
+            _write_json(paths[name], {name: value[name], **kept})
     return {n: json.loads(path.read_text())[n] for n, path in paths.items()}
 
 
@@ -259,6 +260,7 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
     checkpoint's recorded document limit, and each family whose SFT recipe changed since it was
     written (``stale_sft``) is fine-tuned again with the current one. A run folder without its
     weights (a fresh clone) is pre-trained again first with ``settings``, as ``run_variant`` would.
+    ``timings_s`` gains the time of each part redone; ``total_s`` stays the original run's.
     """
     import torch
 
@@ -278,7 +280,10 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
         record["timings_s"]["extra_signals_s"] = round(time.perf_counter() - t0, 1)
     for family in stale_sft(settings, record):
         t1 = time.perf_counter()
-        record["sft"][family] = _sft_entry(_sft_result(settings, run, ckpts[-1][1], family, seed))
+        record.setdefault("sft", {})[family] = _sft_entry(
+            _sft_result(settings, run, ckpts[-1][1], family, seed)
+        )
+        record["settings"]["sft_overrides"] = dict(settings.sft_overrides)  # what the recipe came from
         record["timings_s"][f"sft_{family}_s"] = round(time.perf_counter() - t1, 1)
     return record
 

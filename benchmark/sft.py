@@ -63,11 +63,11 @@ class SFTRecipe:
         return asdict(self)
 
 
-# Step counts per preset and family. tiny: about 4 minutes of SFT + evaluation for all three
+# Step counts per preset and family. tiny: about 2.5 minutes of SFT + evaluation for all three
 # families on one CPU thread. tiny CMS runs 450 steps (~3 epochs of its 2480 training items):
 # at 150 steps four of its five subsets stayed at chance for every variant; at 450 the best
 # variants leave chance on BoolQ, PIQA and Winogrande while random init stays there; at 900 random
-# init learns them too (benchmark/suites/calibration/README.md, attempt 2). micro: seconds, for tests.
+# init learns part of it too (benchmark/suites/calibration/README.md, attempt 2). micro: seconds.
 SFT_RECIPES: dict[str, dict[str, SFTRecipe]] = {
     "micro": {
         "cms": SFTRecipe(steps=60, batch_size=16, learning_rate=1e-2),

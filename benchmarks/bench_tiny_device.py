@@ -7,7 +7,9 @@ checkpoint on ``--family`` with the suite's recipe (direct evaluator: lm-eval is
 prints each phase's seconds with the final training loss and the SFT scores beside those of the
 committed CPU record (``benchmark/suites/records/tiny/seed0/vNN.json``). Kernels differ between
 devices, so the numbers are close, not identical; the table shows the differences. ``--steps``
-shortens both runs (a smoke test; then the record is no reference).
+shortens both runs (a smoke test; then the record is no reference). The run goes to its own
+folder (``--out``, default ``runs/bench_device``), never into the suite runner's: a folder that
+already holds this variant's run is refused.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def main() -> None:
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cuda")
     ap.add_argument("--variant", type=int, default=3)
     ap.add_argument("--family", choices=("cms", "rag", "cbqa"), default="cms")
-    ap.add_argument("--out", default="runs", help="runs folder (default: runs)")
+    ap.add_argument("--out", default="runs/bench_device", help="runs folder (default: runs/bench_device)")
     ap.add_argument("--steps", type=int, default=None, help="pre-training and SFT steps (smoke test)")
     args = ap.parse_args()
     torch.set_num_threads(1)  # as the suite's lanes
@@ -37,11 +39,13 @@ def main() -> None:
     overrides = {"max_steps": args.steps} if args.steps else {}
     sft_overrides = {"steps": args.steps} if args.steps else {}
 
+    run = suite_dir("tiny", args.out, 0) / f"v{args.variant:02d}"
+    if run.exists():
+        raise SystemExit(f"{run} exists: give --out a folder without this variant's run")
     t0 = time.perf_counter()
     summary = pretrain_variant("tiny", args.variant, args.out, device=args.device, overrides=overrides,
                                progress_bar=False, resume=False)  # fmt: skip
     pretrain_s = time.perf_counter() - t0
-    run = suite_dir("tiny", args.out, 0) / f"v{args.variant:02d}"
     final = list_checkpoints(run)[-1][1]
     t1 = time.perf_counter()
     result = run_sft(final, args.family, data_dir(RunSettings(out=args.out)), preset="tiny",

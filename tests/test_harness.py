@@ -239,13 +239,19 @@ def test_property_docs_state_the_object_value_behind_a_yes_no_question() -> None
         base,  # not light, so heavy
         {**base, "id": "b2", "asked": "heavy", "answer": "yes", "gold": 0},  # the same fact again
         {**base, "id": "c", "entity": "cork ball", "attribute": "buoyancy", "asked": "sinks"},  # answer no
+        {**base, "id": "d", "entity": "cork ball", "attribute": "flammability", "asked": "flammable",
+         "answer": "yes", "gold": 0},  # the value asked about
+        {**base, "id": "e", "entity": "iron nail", "attribute": "magnetism", "asked": "non-magnetic",
+         "answer": "no", "gold": 1},  # the first value, from a "no" to the second
         {k: v for k, v in base.items() if k not in ("entity", "attribute", "asked")},  # a real BoolQ row
     ]
     docs = property_docs(rows)
     assert [d["prompt"] for d in docs] == [
-        f"{start} {name}" for name in ("iron kettle", "cork ball")
+        f"{start} {name}" for name in ("iron kettle", "cork ball", "cork ball", "iron nail")
         for start in ("The", "A", "It is known that the", "Everyone knows that a")
     ]  # fmt: skip
+    assert [d["answer"] for d in docs[8::4]] == ["burns easily", "is magnetic"]
+    assert [d["gold"] for d in docs[8::4]] == [0, 0]
     kettle, ball = docs[0], docs[4]
     assert kettle["choices"] == ["is heavy", "is light"] and kettle["gold"] == 0
     assert kettle["answer"] == "is heavy"

@@ -17,12 +17,12 @@ tokens). A micro-world model of the tiny architecture trained 600 steps reached 
 0.18/0.21, too close for a test.
 
 ``kshot_props`` states the object properties behind the CMS yes/no questions ("The iron kettle"
-+ "is heavy" / "is light"). At tiny it separates best (variant 3: 0.86 against 0.55 for random
-weights). At micro it gives 0.5 for both here; over all 140 micro facts, zero-shot, the
-pre-trained micro model picks exactly what random weights pick (the shorter phrase) after 40 and
-200 steps, and differs only on weight after 600 steps (0.53 vs 0.47), as does variant 5
-(lr 1e-2, 400 steps: 0.40). Width 32 learns no fact of the world within a test's budget, so both
-signals are checked here too, and this stays an expected failure.
++ "is heavy" / "is light"). At tiny every variant rises above random weights (median 0.77, max
+0.94, against 0.41/0.48; ``tests/test_floor.py``). At micro it gives 0.5 for both here; over all
+140 micro facts, zero-shot, the pre-trained micro model picks exactly what random weights pick
+(the shorter phrase) after 40 and 200 steps, and differs only on weight after 600 steps (0.53 vs
+0.47); variant 5 (lr 1e-2, 400 steps) gives 0.40. Width 32 learns no fact of the world within a
+test's budget, so both signals are checked here too, and this stays an expected failure.
 """
 
 from __future__ import annotations

@@ -81,8 +81,9 @@ def test_records_written_before_an_extra_signal_gain_it(micro_run):
 
 
 def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(micro_run):
-    """A record (and its run folder's cache) whose CMS SFT used another recipe gets CMS fine-tuned
-    again with the current one; the other families and everything else stay as they were."""
+    """A record (and its run folder's cache) whose CMS SFT used another recipe, and that lacks an
+    extra signal too, gets CMS fine-tuned again with the current one and the signal added; the
+    other families and everything else stay as they were."""
     settings, _ = micro_run
     path = record_path(settings, 1, 0)
     full = json.loads(path.read_text())
@@ -94,6 +95,8 @@ def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(micro_run):
         "score": 0.0,
         "recipe": {**old["sft"]["cms"]["recipe"], "steps": 2},
     }
+    for entry in (old["proxies"], *(c["proxies"] for c in old["checkpoints"].values())):
+        del entry["kshot_props"]
     path.write_text(json.dumps(old))
     cache.write_text(json.dumps({**current, "score": 0.0, "recipe": old["sft"]["cms"]["recipe"]}))
     assert outdated(settings, [1, 6], [0]) == [(1, 0)]
@@ -102,9 +105,9 @@ def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(micro_run):
     assert upgraded["sft"] == full["sft"]  # fine-tuned again: deterministic, so the same scores
     assert json.loads(cache.read_text())["recipe"] == full["sft"]["cms"]["recipe"]
     changed = {k for k in upgraded["timings_s"] if upgraded["timings_s"][k] != full["timings_s"].get(k)}
-    assert changed <= {"sft_cms_s"} and {k: v for k, v in upgraded.items() if k != "timings_s"} == {
-        k: v for k, v in full.items() if k != "timings_s"
-    }
+    assert changed <= {"sft_cms_s", "extra_signals_s"} and {
+        k: v for k, v in upgraded.items() if k != "timings_s"
+    } == {k: v for k, v in full.items() if k != "timings_s"}
     assert outdated(settings, [1, 6], [0]) == []
 
 
