@@ -63,22 +63,23 @@ def test_tiny_kshot_facts_rises_above_the_random_init_floor():
     assert {"final_loss", "param_norm"}.isdisjoint(table.index)  # no random-init value for those
 
 
-def test_tiny_kshot_props_rises_above_the_random_init_floor_for_every_variant():
-    """The CMS objects' properties stated as corpus sentences (kshot_props): every pre-trained
-    variant completes them better than random weights, unlike the paper's 1-shot CMS format."""
+def test_tiny_kshot_props_rises_above_the_random_init_floor():
+    """The CMS objects' properties stated as corpus sentences (kshot_props): nearly every
+    pre-trained variant completes them better than random weights, unlike the paper's 1-shot
+    CMS format."""
     suite = load_suite("tiny")
     table = proxy_floor(suite).set_index("proxy")
     props = table.loc["kshot_props"]
-    assert "kshot_props" in suite.signals and props["share_above_floor"] == 1.0
+    assert "kshot_props" in suite.signals and props["share_above_floor"] > 0.95
     assert props["suite_median"] > 1.5 * max(props["random_init"])
     assert table.loc["kshot_cms", "share_above_floor"] < 0.5
-    # A stricter floor: the best constant answer on the dev facts it asks (the tiny world's 25;
-    # 72% of them are the second value), which random weights do not reach. Most variants beat it.
+    # A stricter floor: the best constant answer on the dev facts it asks (every property of the
+    # tiny world's 6 dev objects: 42, 62% of them the second value). Most variants beat it.
     from benchmark.harness.utils import property_docs
     from benchmark.tasks import build_tasks
     from benchmark.world import World
 
-    docs = property_docs(build_tasks(World.generate("tiny", 0), 0)["cms"]["boolq"]["dev"])
+    docs = property_docs(build_tasks(World.generate("tiny", 0), 0)["cms"]["hellaswag"]["dev"])
     constant = max(np.mean([d["gold"] == k for d in docs]) for k in (0, 1))
     assert constant > max(props["random_init"]) and props["suite_median"] > constant
-    assert (suite.models["kshot_props"] > constant).mean() > 0.6
+    assert (suite.models["kshot_props"] > constant).mean() > 0.8

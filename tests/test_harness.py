@@ -29,6 +29,7 @@ from benchmark.harness import (  # noqa: E402
 )
 from benchmark.harness.utils import (  # noqa: E402
     cloze_docs,
+    load_cloze_splits,
     normalize_answer,
     process_choices,
     process_generation,
@@ -244,7 +245,7 @@ def test_property_docs_state_the_object_value_behind_a_yes_no_question() -> None
         {**base, "id": "e", "entity": "iron nail", "attribute": "magnetism", "asked": "non-magnetic",
          "answer": "no", "gold": 1},  # the first value, from a "no" to the second
         {k: v for k, v in base.items() if k not in ("entity", "attribute", "asked")},  # a real BoolQ row
-    ]
+    ]  # fmt: skip
     docs = property_docs(rows)
     assert [d["prompt"] for d in docs] == [
         f"{start} {name}" for name in ("iron kettle", "cork ball", "cork ball", "iron nail")
@@ -293,24 +294,31 @@ def test_kshot_facts_asks_world_facts_in_corpus_sentences(
         compute_proxies(str(setup["model"]), setup["data"], proxies=["kshot_facts"], tasks_dir=tmp_path / "x")
 
 
-def test_kshot_props_states_every_fact_of_the_boolq_questions(
+def test_kshot_props_states_every_property_of_the_split_objects(
     world_data: Path, setup: dict[str, Path], tmp_path: Path
 ) -> None:
-    """kshot_props: each object property asked by a world BoolQ row, completed both ways, 1-shot."""
+    """kshot_props: every property of every dev object, completed both ways, 1-shot; and every
+    world CMS row of every shape and split states its object's true value."""
     from lm_eval.tasks import TaskManager
 
     from benchmark.harness.utils import read_jsonl
     from benchmark.world import World
-    from benchmark.world.physics import property_phrase
+    from benchmark.world.physics import PROPERTIES, property_phrase
 
-    out = render_tasks(world_data, tmp_path / "tasks", proxies=["kshot_props"])
-    assert sorted(p.stem for p in out.glob("*.yaml")) == ["kshot_props", "kshot_props_boolq"]
-    task = TaskManager(include_path=str(out)).load(["kshot_props_boolq"])["tasks"]["kshot_props_boolq"]
-    task.build_all_requests(rank=0, world_size=1)
-    dev = read_jsonl(world_data / "cms" / "boolq" / "dev.jsonl")
-    facts = {(r["entity"], r["attribute"]) for r in dev}
-    assert len(task.instances) == 2 * 4 * len(facts)  # two values, four phrasings per fact
     truth = {o.name: o.properties for o in World.generate("micro", 0).objects}  # the world's own values
+    for path in (world_data / "cms").glob("*/*.jsonl"):
+        rows = {r["id"]: r for r in read_jsonl(path)}
+        for doc in property_docs(list(rows.values())):
+            row = rows[doc["id"].rsplit("/", 1)[0]]
+            assert doc["answer"] == property_phrase(truth[row["entity"]][row["attribute"]]), (path, doc)
+    out = render_tasks(world_data, tmp_path / "tasks", proxies=["kshot_props"])
+    assert sorted(p.stem for p in out.glob("*.yaml")) == ["kshot_props", "kshot_props_hellaswag"]
+    name = "kshot_props_hellaswag"
+    task = TaskManager(include_path=str(out)).load([name])["tasks"][name]
+    task.build_all_requests(rank=0, world_size=1)
+    dev = read_jsonl(world_data / "cms" / "hellaswag" / "dev.jsonl")
+    objects = {r["entity"] for r in dev}
+    assert len(task.instances) == 2 * 4 * len(PROPERTIES) * len(objects)  # 2 values x 4 phrasings
     rows = {r["id"]: r for r in dev}
     for inst in task.instances:
         context, continuation = inst.args
@@ -318,10 +326,9 @@ def test_kshot_props_states_every_fact_of_the_boolq_questions(
         assert shot.endswith(".") and not query.endswith(".")  # one completed statement, then the query
         row = rows[inst.doc["id"].rsplit("/", 1)[0]]
         assert query == inst.doc["prompt"] and query.endswith(row["entity"])
-        assert inst.doc["answer"] == property_phrase(truth[row["entity"]][row["attribute"]])
         assert continuation == " " + inst.doc["choices"][inst.idx]
-    with pytest.raises(SftcastError, match="no world fact to state"):  # hand data: no property questions
-        compute_proxies(str(setup["model"]), setup["data"], proxies=["kshot_props"], tasks_dir=tmp_path / "x")
+    with pytest.raises(SftcastError, match="no world fact to state"):  # hand data: no world fields
+        load_cloze_splits({"test": str(setup["data"] / "cms" / "boolq" / "dev.jsonl")})
 
 
 # ---------------------------------------------------------------------------------------------

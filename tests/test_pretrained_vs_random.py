@@ -16,9 +16,9 @@ zero-shot, every single-hop document, where random weights pick the candidate wi
 tokens). A micro-world model of the tiny architecture trained 600 steps reached only 0.276 vs
 0.18/0.21, too close for a test.
 
-``kshot_props`` states the object properties behind the CMS yes/no questions ("The iron kettle"
-+ "is heavy" / "is light"). At tiny every variant rises above random weights (median 0.77, max
-0.94, against 0.41/0.48; ``tests/test_floor.py``). At micro it gives 0.5 for both here; over all
+``kshot_props`` states every property of the CMS objects of the split ("The iron kettle"
++ "is heavy" / "is light"). At tiny 98% of the variants rise above random weights (median 0.76,
+max 0.93, against 0.46/0.47; ``tests/test_floor.py``). At micro it gives 0.5 for both here; over all
 140 micro facts, zero-shot, the pre-trained micro model picks exactly what random weights pick
 (the shorter phrase) after 40 and 200 steps, and differs only on weight after 600 steps (0.53 vs
 0.47); variant 5 (lr 1e-2, 400 steps) gives 0.40. Width 32 learns no fact of the world within a

@@ -77,11 +77,13 @@ def cloze_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def property_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The object facts behind yes/no property questions, each stated in every corpus phrasing.
+    """The object facts behind world CMS rows, each stated in every corpus phrasing.
 
-    A world CMS row asking whether ``entity`` has the value ``asked`` of ``attribute`` (BoolQ-shaped:
-    ``answer`` yes or no) gives the object's value. Each distinct (entity, attribute) becomes one
-    doc per ``templates.object_statement_prefixes``: ``prompt`` "The iron kettle", ``choices`` the
+    A world CMS row names an object ``entity``, one of its properties ``attribute`` and a value
+    ``asked``. A yes/no (BoolQ-shaped) row asks whether the object has ``asked``, and its
+    ``answer`` gives the value; in every other shape the object ``entity`` has ``asked`` (the
+    gold ending, option or blank). Each distinct (entity, attribute) becomes one doc per
+    ``templates.object_statement_prefixes``: ``prompt`` "The iron kettle", ``choices`` the
     attribute's two value phrases ("is heavy", "is light"), ``gold`` the object's. Rows without
     these fields (real datasets) are left out.
     """
@@ -91,13 +93,13 @@ def property_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     out, seen = [], set()
     for r in rows:
         values = PROPERTIES.get(r.get("attribute", ""))
-        if values is None or r.get("asked") not in values or r.get("answer") not in ("yes", "no"):
+        if values is None or r.get("asked") not in values or not r.get("entity"):
             continue
         if (r["entity"], r["attribute"]) in seen:
             continue
         seen.add((r["entity"], r["attribute"]))
         asked = values.index(r["asked"])
-        gold = asked if r["answer"] == "yes" else 1 - asked
+        gold = 1 - asked if r.get("answer") == "no" and r.get("choices") == ["yes", "no"] else asked
         choices = [property_phrase(v) for v in values]
         for k, prefix in enumerate(object_statement_prefixes(r["entity"])):
             doc = {"id": f"{r['id']}/statement{k}", "family": r["family"], "subset": r["subset"]}
@@ -108,8 +110,8 @@ def property_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def load_cloze_splits(data_files: dict[str, str], **_: Any) -> Any:
     """``custom_dataset`` of ``kshot_cloze.yaml``: each split's facts stated as corpus sentences.
 
-    QA rows (with ``hops``) give ``cloze_docs``, CMS property questions ``property_docs``; a
-    split with neither raises.
+    QA rows (with ``hops``) give ``cloze_docs``, CMS rows ``property_docs``; a split with neither
+    raises.
     """
     splits = {}
     for split, path in data_files.items():
@@ -117,8 +119,8 @@ def load_cloze_splits(data_files: dict[str, str], **_: Any) -> Any:
         splits[split] = cloze_docs(rows) + property_docs(rows)
         if not splits[split]:
             raise SftcastError(
-                f"{path}: no world fact to state (single-hop questions with `hops`, or yes/no "
-                "property questions with `entity`, `attribute` and `asked`)"
+                f"{path}: no world fact to state (single-hop questions with `hops`, or CMS "
+                "rows with `entity`, `attribute` and `asked`)"
             )
     return _dataset_dict(splits)
 
