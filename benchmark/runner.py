@@ -119,12 +119,16 @@ def _extra_signals(
     """``EXTRA_SIGNALS`` of one checkpoint, each cached in its own file beside its proxies.
 
     The signals not cached yet are computed together (one model load) and written one file each,
-    so adding a signal to ``EXTRA_SIGNALS`` leaves the others' caches valid.
+    so adding a signal to ``EXTRA_SIGNALS`` leaves the others' caches valid; a signal whose
+    ``signal_version`` is above 1 has it in its file name, so a new version is measured anew.
     """
-    from benchmark.harness import EXTRA_SIGNALS, PROXY_VERSION, compute_proxies
+    from benchmark.harness import EXTRA_SIGNALS, PROXY_VERSION, compute_proxies, signal_version
 
-    folder = run / "proxies"
-    paths = {n: folder / f"checkpoint-{step}-limit{limit}-{n}-v{PROXY_VERSION}.json" for n in EXTRA_SIGNALS}
+    def path(n: str) -> Path:
+        version = "" if signal_version(n) == 1 else f".{signal_version(n)}"
+        return run / "proxies" / f"checkpoint-{step}-limit{limit}-{n}{version}-v{PROXY_VERSION}.json"
+
+    paths = {n: path(n) for n in EXTRA_SIGNALS}
     todo = [n for n, path in paths.items() if not path.exists()]
     if todo:
         value = compute_proxies(str(checkpoint), data_dir(settings), settings.device, limit, proxies=todo)
@@ -222,6 +226,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
         },
         "proxies": checkpoints[str(final_step)]["proxies"],
         "checkpoints": checkpoints,
+        "signal_versions": _signal_versions(),
         "sft": sft,
         "timings_s": {k: round(t, 1) for k, t in timings.items()},
         "settings": settings.to_dict(),
@@ -238,10 +243,23 @@ def _job(settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]
 
 
 def missing_signals(record: dict[str, Any]) -> list[str]:
-    """The ``EXTRA_SIGNALS`` a record lacks (it was written before the runner measured them)."""
-    from benchmark.harness import EXTRA_SIGNALS
+    """The ``EXTRA_SIGNALS`` a record lacks, or holds in another version than the current one.
 
-    return [name for name in EXTRA_SIGNALS if name not in record.get("proxies", {})]
+    A record written before the runner measured a signal lacks it; ``signal_versions`` in a
+    record says which version it holds (absent: version 1).
+    """
+    from benchmark.harness import EXTRA_SIGNALS, signal_version
+
+    held = record.get("signal_versions", {})
+    return [
+        n for n in EXTRA_SIGNALS if n not in record.get("proxies", {}) or held.get(n, 1) != signal_version(n)
+    ]
+
+
+def _signal_versions() -> dict[str, int]:
+    from benchmark.harness import EXTRA_SIGNALS, signal_version
+
+    return {n: signal_version(n) for n in EXTRA_SIGNALS}
 
 
 def stale_sft(settings: RunSettings, record: dict[str, Any]) -> list[str]:
@@ -277,6 +295,7 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
                 )
             entry["proxies"].update(_extra_signals(settings, run, step, path, entry["proxy_limit"]))
         record["proxies"] = record["checkpoints"][str(record["pretrain"]["steps"])]["proxies"]
+        record["signal_versions"] = _signal_versions()
         record["timings_s"]["extra_signals_s"] = round(time.perf_counter() - t0, 1)
     for family in stale_sft(settings, record):
         t1 = time.perf_counter()

@@ -111,6 +111,27 @@ def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(micro_run):
     assert outdated(settings, [1, 6], [0]) == []
 
 
+def test_a_signal_of_a_new_version_is_measured_again(micro_run, monkeypatch):
+    """Bumping an extra signal's ``version`` in proxies.yaml makes every record holding an older
+    one out of date; the upgrade measures it into a cache of its own and records the version."""
+    import benchmark.harness.runner as harness_runner
+    from benchmark.runner import upgrade_record
+
+    settings, _ = micro_run
+    full = json.loads(record_path(settings, 6, 0).read_text())
+    assert full["signal_versions"] == {"kshot_facts": 1, "kshot_props": 1}
+    assert outdated(settings, [1, 6], [0]) == []
+    specs = harness_runner.proxy_specs()
+    bumped = {**specs, "kshot_props": {**specs["kshot_props"], "version": 2}}
+    monkeypatch.setattr(harness_runner, "proxy_specs", lambda: bumped)
+    assert outdated(settings, [1, 6], [0]) == [(1, 0), (6, 0)]
+    upgraded = upgrade_record(settings, 6, 0)
+    assert upgraded["signal_versions"] == {"kshot_facts": 1, "kshot_props": 2}
+    assert upgraded["proxies"]["kshot_props"] == full["proxies"]["kshot_props"]  # same task, same value
+    caches = sorted(Path(settings.out).glob("micro/seed0/v06/proxies/*-kshot_props.2-*.json"))
+    assert len(caches) == len(full["checkpoints"])  # measured anew at every checkpoint
+
+
 def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
     settings, _ = micro_run
     decl = {

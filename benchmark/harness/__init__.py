@@ -19,6 +19,7 @@ from benchmark.harness.runner import (
     prepare_heldout,
     proxies_from_results,
     render_tasks,
+    signal_version,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "prepare_heldout",
     "proxies_from_results",
     "render_tasks",
+    "signal_version",
 ]

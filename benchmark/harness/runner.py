@@ -73,6 +73,12 @@ EXTRA_SIGNALS = ("kshot_facts", "kshot_props")
 PROXY_VERSION = "2"
 
 
+def signal_version(name: str) -> int:
+    """An extra signal's ``version`` in proxies.yaml (default 1), bumped when its definition changes:
+    the suite runner then measures it again in records and caches of an older version."""
+    return int(proxy_specs()[name].get("version", 1))
+
+
 def _check_proxies(names: Sequence[str]) -> list[str]:
     specs = proxy_specs()
     unknown = [n for n in names if n not in specs]
