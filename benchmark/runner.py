@@ -124,11 +124,12 @@ def _extra_signals(
     """
     from benchmark.harness import EXTRA_SIGNALS, PROXY_VERSION, compute_proxies, signal_version
 
-    def path(n: str) -> Path:
-        version = "" if signal_version(n) == 1 else f".{signal_version(n)}"
-        return run / "proxies" / f"checkpoint-{step}-limit{limit}-{n}{version}-v{PROXY_VERSION}.json"
+    def cache_file(n: str) -> Path:
+        version = signal_version(n)
+        tag = n if version == 1 else f"{n}.{version}"
+        return run / "proxies" / f"checkpoint-{step}-limit{limit}-{tag}-v{PROXY_VERSION}.json"
 
-    paths = {n: path(n) for n in EXTRA_SIGNALS}
+    paths = {n: cache_file(n) for n in EXTRA_SIGNALS}
     todo = [n for n, path in paths.items() if not path.exists()]
     if todo:
         value = compute_proxies(str(checkpoint), data_dir(settings), settings.device, limit, proxies=todo)
@@ -234,9 +235,10 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     }
 
 
-def _job(settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]:
-    """One lane's unit of work: run a variant and write its record (atomically)."""
-    record = run_variant(settings, variant, seed)
+def _job(build: Any, settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]:
+    """One lane's unit of work: ``build`` the record of a variant (``run_variant`` for a new one,
+    ``upgrade_record`` for an out-of-date one) and write it (atomically)."""
+    record = build(settings, variant, seed)
     path = record_path(settings, variant, seed)
     _write_json(path, record)
     return variant, seed, str(path)
@@ -307,14 +309,6 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
     return record
 
 
-def _upgrade_job(settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]:
-    """One lane's unit of work for an out-of-date record: upgrade it, rewrite it."""
-    record = upgrade_record(settings, variant, seed)
-    path = record_path(settings, variant, seed)
-    _write_json(path, record)
-    return variant, seed, str(path)
-
-
 def _git_commit(path: str, message: str, tries: int = 5) -> str | None:
     """Commit one record; retried while another git process holds the index. Returns an error or None."""
     error = None
@@ -369,9 +363,10 @@ def run_suite(
     """Run every (variant, seed) that has no record yet, ``jobs`` at a time; return new records.
 
     ``variants`` × ``seeds`` is the suite; ``noise_variants`` × ``noise_seeds`` are the extra
-    seeds of the noise estimate, run after it. An out-of-date record (an extra signal missing, or
-    an SFT recipe changed: ``outdated``) is brought up to date (``upgrade_record``) and rewritten. A failed
-    variant is reported and the others go on; its run folder keeps what it finished.
+    seeds of the noise estimate, run after it. An out-of-date record (an extra signal missing,
+    or an SFT recipe changed: ``outdated``) is brought up to date (``upgrade_record``) and
+    rewritten. A failed variant is reported and the others go on; its run folder keeps what it
+    finished.
     """
     from tqdm.auto import tqdm
 
@@ -388,8 +383,8 @@ def run_suite(
     import multiprocessing as mp
 
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("spawn")) as pool:
-        futures = {pool.submit(_job, settings, v, s): (v, s) for v, s in todo}
-        futures.update({pool.submit(_upgrade_job, settings, v, s): (v, s) for v, s in upgrade})
+        futures = {pool.submit(_job, run_variant, settings, v, s): (v, s) for v, s in todo}
+        futures.update({pool.submit(_job, upgrade_record, settings, v, s): (v, s) for v, s in upgrade})
         for fut in as_completed(futures):
             v, s = futures[fut]
             try:

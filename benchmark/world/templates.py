@@ -200,7 +200,7 @@ def statement_prefix(relation: str, name: str) -> str | None:
     for templates in (PERSON_TEMPLATES, PLACE_TEMPLATES, ORGANISATION_TEMPLATES):
         for template in templates.get(relation, ()):
             if template.endswith(" {value}."):
-                return _capitalise(template[: -len(" {value}.")].format(name=name))
+                return _sentence_start(template, "value", name)
     return None
 
 
@@ -211,7 +211,12 @@ def object_statement_prefixes(name: str) -> list[str]:
     a property phrase ("is heavy"): one per ``OBJECT_TEMPLATES`` entry (the cloze probe of
     ``kshot_props``).
     """
-    return [_capitalise(t[: -len(" {phrase}.")].format(name=name)) for t in OBJECT_TEMPLATES]
+    return [_sentence_start(t, "phrase", name) for t in OBJECT_TEMPLATES]
+
+
+def _sentence_start(template: str, slot: str, name: str) -> str:
+    """``template`` for ``name`` without its final `` {slot}.``: the part a cloze completes."""
+    return _capitalise(template.removesuffix(f" {{{slot}}}.").format(name=name))
 
 
 def _capitalise(sentence: str) -> str:
