@@ -21,6 +21,7 @@ import yaml
 from benchmark.errors import SftcastError
 from benchmark.runner import RECORDS_DIR, load_records
 from benchmark.schema import PROXIES, SUITES_DIR
+from benchmark.sft import SCORE_KINDS
 
 CONFIG = (
     "objective",
@@ -30,7 +31,6 @@ CONFIG = (
     "domain_tagging",
     "length_filter",
 )
-SCORE_KINDS = ("acc", "em", "gold_loglik")
 EXTRA_PROXIES = ("ppl_clm_raw", "ppl_sc_raw", "ppl_clm_bpb", "kshot_rag_acc", "kshot_cbqa_acc",
                  "kshot_facts", "kshot_props")  # fmt: skip
 
@@ -67,6 +67,8 @@ def suite_frames(
     if not recs:
         raise SftcastError(f"no records for suite {suite!r} under {Path(records) / suite}")
     seeds = records_frame(recs, label_score)
+    kinds = [f"sft_{f}_{k}" for f in {f for r in recs for f in r["sft"]} for k in SCORE_KINDS]
+    seeds = seeds.drop(columns=[c for c in kinds if c in seeds and seeds[c].isna().all()])  # e.g. CMS em
     models = seeds[seeds["seed"] == main_seed].drop(columns="seed").reset_index(drop=True)
     ckpt_rows = []
     for r in recs:

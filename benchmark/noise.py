@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.pairs import pair_index
+from benchmark.sft import SCORE_KINDS
 
 QUALITY_BAR = 3.0
 
@@ -59,9 +60,6 @@ def _ratio(spread: float, noise: float) -> float:
     if not np.isfinite(noise):
         return float("nan")
     return spread / noise if noise > 0 else float("inf")
-
-
-SCORE_KINDS = ("acc", "em", "gold_loglik")
 
 
 def noise_table(

@@ -145,14 +145,31 @@ def _recipe(settings: RunSettings, family: str) -> dict[str, Any]:
     return get_recipe(settings.suite, family, **settings.sft_overrides).to_dict()
 
 
+def label_kind(suite: str, family: str) -> str | None:
+    """The SFT score kind the suite labels ``family`` by (``label_score`` in its YAML), if declared."""
+    import yaml
+
+    from benchmark.schema import SUITES_DIR
+
+    path = SUITES_DIR / f"{suite}.yaml"
+    decl = yaml.safe_load(path.read_text()) if path.exists() else {}
+    return (decl.get("label_score") or {}).get(family)
+
+
+def _sft_current(settings: RunSettings, family: str, result: dict[str, Any], kinds: list[str]) -> bool:
+    """Whether an SFT result ran the current recipe and holds every score kind in ``kinds``."""
+    return result.get("recipe") == _recipe(settings, family) and all(k in result for k in kinds)
+
+
 def _sft_result(settings: RunSettings, run: Path, checkpoint: Path, family: str, seed: int) -> dict[str, Any]:
-    """One family's SFT of ``checkpoint``, cached in the run folder; a cache of another recipe is redone."""
-    from benchmark.sft import run_sft
+    """One family's SFT of ``checkpoint``, cached in the run folder; a cache of another recipe, or
+    one without a score the evaluator now reports, is redone."""
+    from benchmark.sft import SCORE_KINDS, run_sft
 
     path = run / "sft" / f"{family}-k{settings.sft_seeds}.json"
     if path.exists():
         cached = json.loads(path.read_text())
-        if cached.get("recipe") == _recipe(settings, family):
+        if _sft_current(settings, family, cached, list(SCORE_KINDS)):
             return cached
     result = run_sft(checkpoint, family, data_dir(settings), preset=settings.suite,
                      sft_seeds=settings.sft_seeds, seed=seed, device=settings.device,
@@ -163,9 +180,10 @@ def _sft_result(settings: RunSettings, run: Path, checkpoint: Path, family: str,
 
 def _sft_entry(result: dict[str, Any]) -> dict[str, Any]:
     """What a record keeps of one family's SFT result."""
-    keys = ("score", "paper_metric", "acc", "em", "gold_loglik", "per_dataset", "seed_std", "seeds",
-            "evaluator", "recipe")  # fmt: skip
-    return {k: result.get(k) for k in keys}
+    from benchmark.sft import SCORE_KINDS
+
+    keys = ("score", "paper_metric", *SCORE_KINDS, "per_dataset", "seed_std", "seeds", "evaluator", "recipe")
+    return {k: result.get(k) for k in keys if k in result}
 
 
 def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
@@ -265,12 +283,14 @@ def _signal_versions() -> dict[str, int]:
 
 
 def stale_sft(settings: RunSettings, record: dict[str, Any]) -> list[str]:
-    """The families of ``settings`` whose SFT in ``record`` used another recipe than the current one."""
-    return [
-        f
-        for f in settings.families
-        if (record.get("sft", {}).get(f) or {}).get("recipe") != _recipe(settings, f)
-    ]
+    """The families of ``settings`` whose SFT in ``record`` used another recipe than the current one,
+    or lacks the score kind the suite labels that family by (``label_kind``)."""
+    stale = []
+    for f in settings.families:
+        label = label_kind(settings.suite, f)
+        if not _sft_current(settings, f, record.get("sft", {}).get(f) or {}, [label] if label else []):
+            stale.append(f)
+    return stale
 
 
 def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
@@ -278,7 +298,8 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
 
     It gains the extra signals it lacks, measured on the run folder's checkpoints with each
     checkpoint's recorded document limit, and each family whose SFT recipe changed since it was
-    written (``stale_sft``) is fine-tuned again with the current one. A run folder without its
+    written, or that lacks the suite's label score (``stale_sft``), is fine-tuned again with the
+    current recipe. A run folder without its
     weights (a fresh clone) is pre-trained again first with ``settings``, as ``run_variant`` would.
     ``timings_s`` gains the time of each part redone; ``total_s`` stays the original run's.
     """
@@ -332,8 +353,8 @@ def pending(settings: RunSettings, variants: list[int], seeds: list[int]) -> lis
 def outdated(settings: RunSettings, variants: list[int], seeds: list[int]) -> list[tuple[int, int]]:
     """The (variant, seed) jobs whose record exists but is out of date, seed-major.
 
-    Out of date: it lacks an extra signal (``missing_signals``) or an SFT family ran another
-    recipe (``stale_sft``).
+    Out of date: it lacks an extra signal (``missing_signals``), or an SFT family ran another
+    recipe or lacks the suite's label score (``stale_sft``).
     """
     out = []
     for s in seeds:

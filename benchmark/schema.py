@@ -59,7 +59,7 @@ class Suite:
     def signals(self) -> list[str]:
         """Measured signals beyond the paper's proxies (``extra_signals`` in the suite YAML): numeric
         columns that predictors see beside the proxies, in ``fit`` and in the pairs (``<col>_a/_b``)."""
-        return [str(c) for c in self.meta.get("extra_signals", [])]
+        return declared_signals(self.meta)
 
     def harness_key(self, proxy: str) -> str:
         """The key of ``compute_proxies``' record (and of the suite's checkpoints table) that holds
@@ -138,6 +138,11 @@ def _load_declared(path: Path) -> Suite:
     return _load(decl, path)
 
 
+def declared_signals(decl: dict[str, Any]) -> list[str]:
+    """The ``extra_signals`` a suite declaration (its YAML, or ``Suite.meta``) lists, as strings."""
+    return [str(c) for c in decl.get("extra_signals", [])]
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise SftcastError(f"suite data file not found: {path}")
@@ -156,7 +161,7 @@ def _load(decl: dict[str, Any], decl_path: Path) -> Suite:
     proxies: dict[str, str] = dict(decl["proxies"])
     tasks: dict[str, str] = dict(decl["tasks"])
     config_cols: list[str] = list(decl.get("config_columns", []))
-    signals: list[str] = [str(c) for c in decl.get("extra_signals", [])]
+    signals = declared_signals(decl)
 
     needed = [id_col, *config_cols, *proxies.values(), *tasks.values(), *signals]
     missing = [c for c in needed if c not in raw.columns]

@@ -13,7 +13,9 @@ subsets, as in the paper):
 - ``acc``: accuracy by log-likelihood over ``choices`` (CMS: the paper's score; RAG/CBQA: the
   continuous "accuracy over all candidate values");
 - ``em``: exact match of a greedy generation with ``answer`` (RAG/CBQA: the paper's score);
-- ``gold_loglik``: the mean log-likelihood of the gold continuation.
+- ``gold_loglik``: the mean log-likelihood of the gold continuation;
+- ``gold_prob``: the mean probability of the gold choice among the choices (the softmax of their
+  log-likelihoods): accuracy made continuous, 1/k for a model that cannot tell the choices apart.
 
 Evaluation goes through ``benchmark.harness.evaluate_family`` (lm-eval) when that package is
 present, else through ``_evaluate_direct`` (the same three scores, batched torch, with the prompt's
@@ -43,6 +45,7 @@ import numpy as np
 from benchmark.errors import SftcastError
 
 PAPER_METRIC = {"cms": "acc", "rag": "em", "cbqa": "em"}  # the paper's score per family
+SCORE_KINDS = ("acc", "em", "gold_loglik", "gold_prob")  # every score an evaluation reports
 
 
 @dataclass(frozen=True)
@@ -270,21 +273,23 @@ def _greedy(model: Any, tokenizer: Any, prompts: list[list[int]], max_new_tokens
 def _evaluate_direct(
     model: Any, tokenizer: Any, records: list[dict[str, Any]], with_em: bool, recipe: SFTRecipe
 ) -> dict[str, float | None]:
-    """acc, em (or None) and gold_loglik of ``model`` on ``records``."""
+    """acc, em (or None), gold_loglik and gold_prob of ``model`` on ``records``."""
     import torch
 
     from benchmark.harness.utils import exact_match
 
     max_len = int(getattr(model.config, "max_position_embeddings", 2048))
-    correct, golds, prompts = [], [], []
+    correct, golds, probs, prompts = [], [], [], []
     with torch.no_grad():
         for r in records:
             choices = [tokenizer(" " + c, add_special_tokens=False)["input_ids"] for c in r["choices"]]
             prompt = tokenizer(r["prompt"], add_special_tokens=False)["input_ids"]
             prompt = prompt[max(0, len(prompt) + max(len(c) for c in choices) - max_len) :]
-            scores = _choice_logliks(model, prompt, choices)
+            scores = np.array(_choice_logliks(model, prompt, choices))
             correct.append(int(np.argmax(scores)) == r["gold"])
             golds.append(scores[r["gold"]])
+            weights = np.exp(scores - scores.max())
+            probs.append(weights[r["gold"]] / weights.sum())
             prompts.append(prompt[max(0, len(prompt) + recipe.max_new_tokens - max_len) :])
         em = None
         if with_em:
@@ -294,7 +299,12 @@ def _evaluate_direct(
                 texts = _greedy(model, tokenizer, prompts[i : i + len(chunk)], recipe.max_new_tokens)
                 hits += [exact_match(t, r["answer"]) for t, r in zip(texts, chunk, strict=True)]
             em = float(np.mean(hits))
-    return {"acc": float(np.mean(correct)), "em": em, "gold_loglik": float(np.mean(golds))}
+    return {
+        "acc": float(np.mean(correct)),
+        "em": em,
+        "gold_loglik": float(np.mean(golds)),
+        "gold_prob": float(np.mean(probs)),
+    }
 
 
 # The harness path of ``evaluate``: lm-eval's tasks and metrics with the ``sftcast_hf`` model (each
@@ -363,7 +373,7 @@ def evaluate(
 
 def _means(per: dict[str, dict[str, Any]]) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
-    for key in ("acc", "em", "gold_loglik"):
+    for key in SCORE_KINDS:
         values = [v[key] for v in per.values() if v.get(key) is not None]
         out[key] = float(np.mean(values)) if values else None
     return out
@@ -402,7 +412,7 @@ def run_sft(
         out: write the result as JSON here.
 
     Returns:
-        ``{"family", "score", "paper_metric", "acc", "em", "gold_loglik", "per_dataset",
+        ``{"family", "score", "paper_metric", "acc", "em", "gold_loglik", "gold_prob", "per_dataset",
         "per_seed", "seed_std", "recipe", "seeds", "init", "evaluator", "time_s", ...}``; the
         scores are means over seeds, ``score`` is the paper's metric.
     """
@@ -433,10 +443,7 @@ def run_sft(
         scores = evaluate(model, tok, family, data_dir, recipe=recipe, evaluator=evaluator)
         runs.append({"seed": s, **scores, **curve, "train_s": t1 - t0, "eval_s": time.perf_counter() - t1})
     per_dataset = {
-        subset: {
-            key: _mean_or_none([r["per_dataset"][subset][key] for r in runs])
-            for key in ("acc", "em", "gold_loglik")
-        }
+        subset: {key: _mean_or_none([r["per_dataset"][subset][key] for r in runs]) for key in SCORE_KINDS}
         for subset in runs[0]["per_dataset"]
     }
     metric = PAPER_METRIC[family]
@@ -447,8 +454,7 @@ def run_sft(
         per_dataset=per_dataset,
         per_seed=runs,
         seed_std={
-            k: float(np.std([r[k] for r in runs])) if runs[0][k] is not None else None
-            for k in ("acc", "em", "gold_loglik")
+            k: float(np.std([r[k] for r in runs])) if runs[0][k] is not None else None for k in SCORE_KINDS
         },
         recipe=recipe.to_dict(),
         seeds=list(range(seed, seed + sft_seeds)),

@@ -176,7 +176,10 @@ def test_ppl_sc_requests_are_what_lm_eval_sends(setup: dict[str, Path]) -> None:
 
 def test_scoring_hooks() -> None:
     doc = {"gold": 1, "answer": "New York", "choices": ["Paris", "New York"]}
-    assert process_choices(doc, [(-3.0, False), (-1.0, True)]) == {"acc": 1.0, "gold_loglik": -1.0}
+    scores = process_choices(doc, [(-3.0, False), (-1.0, True)])
+    assert scores == {"acc": 1.0, "gold_loglik": -1.0, "gold_prob": pytest.approx(1 / (1 + math.exp(-2)))}
+    assert process_choices(doc, [(-2.0, False), (-2.0, True)])["gold_prob"] == 0.5  # undecided: 1/k
+    assert process_choices(doc, [(-1.0, False), (-900.0, True)])["gold_prob"] == 0.0  # no overflow
     assert process_generation(doc, [" new york.\nQuestion: next"]) == {"exact_match": 1.0}
     assert process_generation(doc, [" New"]) == {"exact_match": 0.0}
     assert normalize_answer("  The  Cup!") == "the cup"

@@ -111,6 +111,38 @@ def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(micro_run):
     assert outdated(settings, [1, 6], [0]) == []
 
 
+def test_a_family_without_its_label_score_is_fine_tuned_again(micro_run, monkeypatch):
+    """A record (and cache) written before the evaluator reported the score kind the suite labels a
+    family by gets that family fine-tuned again, and only that one; nothing else changes."""
+    import benchmark.runner as runner
+
+    settings, _ = micro_run
+    path = record_path(settings, 6, 0)
+    full = json.loads(path.read_text())
+    assert 0.25 <= full["sft"]["cms"]["gold_prob"] <= 0.5  # 2- and 4-way choices: above 1/4, near 1/2
+    assert full["sft"]["rag"]["gold_prob"] > 0 and runner.label_kind("micro", "cms") is None
+    assert runner.label_kind("tiny", "cms") == "gold_prob" and runner.label_kind("tiny", "rag") == "em"
+    cache = next(Path(settings.out).glob("micro/seed0/v06/sft/cms-k1.json"))
+    current = json.loads(cache.read_text())
+    old = json.loads(path.read_text())
+    for family in ("cms", "rag"):
+        del old["sft"][family]["gold_prob"]
+    path.write_text(json.dumps(old))
+    cache.write_text(json.dumps({k: v for k, v in current.items() if k != "gold_prob"}))
+    assert outdated(settings, [1, 6], [0]) == []  # micro declares no label score
+    monkeypatch.setattr(runner, "label_kind", lambda suite, family: {"cms": "gold_prob"}.get(family))
+    assert outdated(settings, [1, 6], [0]) == [(6, 0)]
+    assert runner.stale_sft(settings, old) == ["cms"]
+    upgraded = runner.upgrade_record(settings, 6, 0)  # in this process: run_suite's lanes are spawned
+    assert upgraded["sft"]["cms"] == full["sft"]["cms"]  # fine-tuned again: deterministic
+    assert "gold_prob" not in upgraded["sft"]["rag"]  # not the label: left as it was
+    timings = upgraded["timings_s"]
+    assert {k for k in timings if timings[k] != full["timings_s"].get(k)} <= {"sft_cms_s"}
+    assert json.loads(cache.read_text())["gold_prob"] == full["sft"]["cms"]["gold_prob"]
+    assert runner.stale_sft(settings, upgraded) == []
+    path.write_text(json.dumps(full))
+
+
 def test_a_signal_of_a_new_version_is_measured_again(micro_run, monkeypatch):
     """Bumping an extra signal's ``version`` in proxies.yaml makes every record holding an older
     one out of date; the upgrade measures it into a cache of its own and records the version."""

@@ -112,7 +112,8 @@ def test_harness_and_direct_evaluation_agree(setup) -> None:
     harness = evaluate(model, tok, "cbqa", setup[1], evaluator="harness", limit=20)
     assert harness["acc"] == pytest.approx(direct["acc"])
     assert harness["gold_loglik"] == pytest.approx(direct["gold_loglik"], abs=1e-2)
-    assert harness["em"] == pytest.approx(direct["em"])  # one exact-match rule (harness.utils)
+    assert harness["gold_prob"] == pytest.approx(direct["gold_prob"], abs=1e-3)
+    assert 0 < direct["gold_prob"] < 1 and harness["em"] == pytest.approx(direct["em"])  # one exact-match rule (harness.utils)
 
 
 def test_one_exact_match_rule_for_both_evaluators() -> None:

@@ -230,7 +230,7 @@ def render_tasks(
                     "metadata": {"version": 1.0, "family": family, "subset": subset, "split": split},
                 })  # fmt: skip
                 members.append(task)
-        metrics = ["acc", "gold_loglik"] + (["exact_match"] if spec["generative"] else [])
+        metrics = ["acc", "gold_loglik", "gold_prob"] + (["exact_match"] if spec["generative"] else [])
         files[f"{spec['task']}.yaml"] = _yaml({
             "group": spec["task"],
             "task": members,
@@ -465,8 +465,9 @@ def evaluate_family(
     length minus this budget, so on long prompts changing it changes exact match.
 
     Returns:
-        ``{"per_dataset": {subset: {"acc", "em" (None for cms), "gold_loglik"}}, "acc": mean,
-        "em": mean or None, "gold_loglik": mean, "split", "num_fewshot", "n_docs": {subset: n}}``;
+        ``{"per_dataset": {subset: {"acc", "em" (None for cms), "gold_loglik", "gold_prob"}},
+        "acc": mean, "em": mean or None, "gold_loglik": mean, "gold_prob": mean, "split",
+        "num_fewshot", "n_docs": {subset: n}}``;
         means are unweighted over subsets, as in the paper.
     """
     specs = proxy_specs()
@@ -490,6 +491,7 @@ def evaluate_family(
             if spec["generative"]
             else None,
             "gold_loglik": _metric(results, choice, "gold_loglik"),
+            "gold_prob": _metric(results, choice, "gold_prob"),
         }
         n_docs[subset] = int(results.get("n-samples", {}).get(choice, {}).get("effective", 0))
 
@@ -502,6 +504,7 @@ def evaluate_family(
         "acc": mean("acc"),
         "em": mean("em"),
         "gold_loglik": mean("gold_loglik"),
+        "gold_prob": mean("gold_prob"),
         "split": split,
         "num_fewshot": num_fewshot,
         "n_docs": n_docs,

@@ -126,10 +126,16 @@ def load_cloze_splits(data_files: dict[str, str], **_: Any) -> Any:
 
 
 def process_choices(doc: dict[str, Any], results: Sequence[tuple[float, bool]]) -> dict[str, float]:
-    """Accuracy by log-likelihood over ``doc["choices"]`` and the gold choice's log-likelihood."""
-    lls = [float(r[0]) for r in results]
+    """Accuracy by log-likelihood over ``doc["choices"]``, the gold choice's log-likelihood, and
+    its probability among the choices (``gold_prob``: the softmax of their log-likelihoods)."""
+    lls = np.array([float(r[0]) for r in results])
     gold = int(doc["gold"])
-    return {"acc": float(int(np.argmax(lls)) == gold), "gold_loglik": lls[gold]}
+    probs = np.exp(lls - lls.max())
+    return {
+        "acc": float(int(np.argmax(lls)) == gold),
+        "gold_loglik": float(lls[gold]),
+        "gold_prob": float(probs[gold] / probs.sum()),
+    }
 
 
 def normalize_answer(text: str) -> str:
