@@ -76,7 +76,7 @@ def _overrides(items: list[str]) -> dict[str, float | int]:
 
 def cmd_sft(args: argparse.Namespace) -> int:
     from benchmark.errors import SftcastError
-    from benchmark.sft import run_sft, sft_variant, suite_tasks_dir
+    from benchmark.sft import SCORE_KINDS, run_sft, sft_variant, suite_tasks_dir
 
     families = ["cms", "rag", "cbqa"] if args.task == "all" else [args.task]
     overrides = _overrides(args.overrides)
@@ -110,7 +110,7 @@ def cmd_sft(args: argparse.Namespace) -> int:
                 evaluator=args.evaluator,
                 **overrides,
             )
-        keys = ("family", "init", "score", "paper_metric", "acc", "em", "gold_loglik", "seed_std", "time_s")
+        keys = ("family", "init", "score", "paper_metric", *SCORE_KINDS, "seed_std", "time_s")
         print(json.dumps({k: result.get(k) for k in keys}))
     return 0
 

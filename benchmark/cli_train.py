@@ -212,6 +212,7 @@ def cmd_suite_run(args: argparse.Namespace) -> int:
 
     from benchmark.presets import get_variant
     from benchmark.runner import RECORDS_DIR, RunSettings, run_suite
+    from benchmark.schema import suite_declaration
 
     variants = parse_ids(args.variants)
     for v in variants:
@@ -232,12 +233,12 @@ def cmd_suite_run(args: argparse.Namespace) -> int:
     where = f"{settings.records}/{args.suite}"
     print(f"{len(written)} record(s) written (new, or brought up to date) under {where}")
     from benchmark.presets import plan
-    from benchmark.runner import pending
+    from benchmark.runner import outdated, pending
 
     complete = (
         {v.id for v in plan(args.suite)} <= set(variants)
-        and not pending(settings, variants, parse_ids(args.seeds))
-        and not pending(settings, noise_variants, noise_seeds)
+        and not any(find(settings, variants, parse_ids(args.seeds)) for find in (pending, outdated))
+        and not any(find(settings, noise_variants, noise_seeds) for find in (pending, outdated))
     )
     if suite_declaration(args.suite) and complete and Path(settings.records) == Path(RECORDS_DIR):
         from benchmark.collect import collect_suite
@@ -245,16 +246,6 @@ def cmd_suite_run(args: argparse.Namespace) -> int:
         for path in collect_suite(args.suite, settings.records):  # the shipped records are all in
             print(f"wrote {path}")
     return 0
-
-
-def suite_declaration(suite: str) -> dict:
-    """The suite's YAML declaration (``benchmark/suites/<suite>.yaml``), or {} when it has none."""
-    import yaml
-
-    from benchmark.schema import SUITES_DIR
-
-    path = SUITES_DIR / f"{suite}.yaml"
-    return yaml.safe_load(path.read_text()) if path.exists() else {}
 
 
 def cmd_suite_collect(args: argparse.Namespace) -> int:
@@ -271,6 +262,7 @@ def cmd_suite_noise(args: argparse.Namespace) -> int:
     from benchmark.errors import SftcastError
     from benchmark.noise import format_noise, noise_table
     from benchmark.runner import RECORDS_DIR, load_records
+    from benchmark.schema import suite_declaration
 
     records = load_records(args.suite, records=args.records or RECORDS_DIR)
     if args.variants:

@@ -2,7 +2,7 @@
 
 - ``<suite>.csv``: one row per variant of the main seed, with the canonical columns of
   ``benchmark.schema`` (``model_id``, configuration, proxies, ``sft_<task>``), every SFT score
-  kind beside the label (``sft_<task>_<kind>``) and the free training signals;
+  kind that every record has beside the label (``sft_<task>_<kind>``) and the free training signals;
 - ``<suite>_seeds.csv``: every record (all seeds), for the noise analysis;
 - ``<suite>_checkpoints.csv``: the proxies at each intermediate checkpoint (25/50/75/100%).
 
@@ -42,7 +42,14 @@ def _row(record: dict[str, Any], label_score: dict[str, str]) -> dict[str, Any]:
     for p in (*PROXIES, *EXTRA_PROXIES):
         row[p] = record["proxies"].get(p)
     for family, scores in record["sft"].items():
-        row[f"sft_{family}"] = scores.get(label_score.get(family, "score"))
+        kind = label_score.get(family, "score")
+        label = scores.get(kind)
+        if label is None:
+            raise SftcastError(
+                f"the {family} label ({kind}) is missing from the record of variant {v['id']}, seed "
+                f"{record['seed']}: bring the records up to date with `sftcast suite run`"
+            )
+        row[f"sft_{family}"] = label
         for kind in SCORE_KINDS:
             row[f"sft_{family}_{kind}"] = scores.get(kind)
     pre = record["pretrain"]
@@ -68,7 +75,8 @@ def suite_frames(
         raise SftcastError(f"no records for suite {suite!r} under {Path(records) / suite}")
     seeds = records_frame(recs, label_score)
     kinds = [f"sft_{f}_{k}" for f in {f for r in recs for f in r["sft"]} for k in SCORE_KINDS]
-    seeds = seeds.drop(columns=[c for c in kinds if c in seeds and seeds[c].isna().all()])  # e.g. CMS em
+    # a score kind ships only where every record has it (not CMS em; not one a newer evaluator added)
+    seeds = seeds.drop(columns=[c for c in kinds if c in seeds and seeds[c].isna().any()])
     models = seeds[seeds["seed"] == main_seed].drop(columns="seed").reset_index(drop=True)
     ckpt_rows = []
     for r in recs:

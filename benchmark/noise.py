@@ -113,7 +113,7 @@ def noise_view(suite: Any) -> NoiseView:
     """A suite's ``NoiseView``, reading its seeds table once."""
     seeds = suite.table("seeds")
     table = suite_noise(suite, seeds)
-    summary = noise_summary(suite.name, table)
+    summary = noise_summary(suite.name, table, suite.tasks)
     if label_rows(table).empty:
         return NoiseView(summary, table, "", None)
     from benchmark.plots import noise_figure
@@ -148,13 +148,15 @@ def format_noise(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def noise_summary(name: str, table: pd.DataFrame | None) -> str:
-    """One markdown sentence on a suite's label noise (the label score of each family)."""
+def noise_summary(name: str, table: pd.DataFrame | None, families: list[str] | None = None) -> str:
+    """One markdown sentence on a suite's label noise (the label score of each family); a family of
+    ``families`` without reruns of its label score is named as unknown, never counted as passing."""
     if table is None or table.empty:
         return f"**{name}**: no seed reruns, so the share of labels decided by seed noise is unknown."
     labels = label_rows(table)
     if labels.empty:
         return f"**{name}**: no variant has two seeds of its label score, so its label noise is unknown."
+    unknown = [f for f in families or [] if f not in set(labels["family"])]
     flips = ", ".join(f"{_pct(r.label_flip_rate)} ({r.family})" for r in labels.itertuples())
     ratios = ", ".join(f"{r.ratio:.1f} ({r.family})" for r in labels.itertuples())
     n = int(labels["n_repeated"].max())
@@ -163,7 +165,10 @@ def noise_summary(name: str, table: pd.DataFrame | None) -> str:
         f"below the {QUALITY_BAR:.0f}× quality bar in {', '.join(failing)}"
         if failing
         else f"above the {QUALITY_BAR:.0f}× quality bar in every family"
+        + (" with reruns of its label score" if unknown else "")
     )
+    if unknown:
+        verdict += f"; unknown in {', '.join(unknown)} (no reruns of its label score)"
     return (
         f"**{name}**: a second pre-training and SFT seed of {n} variants flips {flips} of their "
         f"pair labels; spread across variants / seed std = {ratios}: {verdict}."

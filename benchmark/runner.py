@@ -146,18 +146,22 @@ def _recipe(settings: RunSettings, family: str) -> dict[str, Any]:
 
 
 def label_kind(suite: str, family: str) -> str | None:
-    """The SFT score kind the suite labels ``family`` by (``label_score`` in its YAML), if declared."""
-    import yaml
+    """The SFT score kind the suite labels ``family`` by (``label_score`` in its YAML), if declared
+    as a mapping (zeng2025 describes its labels in words)."""
+    from benchmark.schema import suite_declaration
+    from benchmark.sft import SCORE_KINDS
 
-    from benchmark.schema import SUITES_DIR
-
-    path = SUITES_DIR / f"{suite}.yaml"
-    decl = yaml.safe_load(path.read_text()) if path.exists() else {}
-    return (decl.get("label_score") or {}).get(family)
+    labels = suite_declaration(suite).get("label_score")
+    kind = labels.get(family) if isinstance(labels, dict) else None
+    known = (*SCORE_KINDS, "score")
+    if kind is not None and kind not in known:
+        raise SftcastError(f"{suite}.yaml: label_score of {family!r} is {kind!r}; known: {', '.join(known)}")
+    return kind
 
 
 def _sft_current(settings: RunSettings, family: str, result: dict[str, Any], kinds: list[str]) -> bool:
-    """Whether an SFT result ran the current recipe and holds every score kind in ``kinds``."""
+    """Whether an SFT result ran the current recipe and holds every score kind in ``kinds`` (a key
+    that is there may be None: ``em`` of CMS)."""
     return result.get("recipe") == _recipe(settings, family) and all(k in result for k in kinds)
 
 
@@ -287,8 +291,9 @@ def stale_sft(settings: RunSettings, record: dict[str, Any]) -> list[str]:
     or lacks the score kind the suite labels that family by (``label_kind``)."""
     stale = []
     for f in settings.families:
-        label = label_kind(settings.suite, f)
-        if not _sft_current(settings, f, record.get("sft", {}).get(f) or {}, [label] if label else []):
+        label, result = label_kind(settings.suite, f), record.get("sft", {}).get(f) or {}
+        missing = label is not None and result.get(label) is None  # absent, or None (a failed metric)
+        if missing or not _sft_current(settings, f, result, []):
             stale.append(f)
     return stale
 
@@ -325,6 +330,9 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
         record.setdefault("sft", {})[family] = _sft_entry(
             _sft_result(settings, run, ckpts[-1][1], family, seed)
         )
+        label = label_kind(settings.suite, family)
+        if label is not None and record["sft"][family].get(label) is None:
+            raise SftcastError(f"{settings.suite}: the {family} evaluation gives no {label!r} (its label)")
         record["settings"]["sft_overrides"] = dict(settings.sft_overrides)  # what the recipe came from
         record["timings_s"][f"sft_{family}_s"] = round(time.perf_counter() - t1, 1)
     return record
@@ -385,7 +393,8 @@ def run_suite(
 
     ``variants`` × ``seeds`` is the suite; ``noise_variants`` × ``noise_seeds`` are the extra
     seeds of the noise estimate, run after it. An out-of-date record (an extra signal missing,
-    or an SFT recipe changed: ``outdated``) is brought up to date (``upgrade_record``) and
+    an SFT recipe changed, or a family lacks its label score: ``outdated``) is brought up to date
+    (``upgrade_record``) and
     rewritten. A failed variant is reported and the others go on; its run folder keeps what it
     finished.
     """

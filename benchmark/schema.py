@@ -61,6 +61,15 @@ class Suite:
         columns that predictors see beside the proxies, in ``fit`` and in the pairs (``<col>_a/_b``)."""
         return declared_signals(self.meta)
 
+    def digest(self) -> str:
+        """A content hash of the models table (columns and values): it changes with any label or
+        proxy, so results scored against another version of the suite can be told apart."""
+        import hashlib
+
+        digest = hashlib.sha256("\x1f".join(map(str, self.models.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(self.models, index=False).to_numpy().tobytes())
+        return digest.hexdigest()
+
     def harness_key(self, proxy: str) -> str:
         """The key of ``compute_proxies``' record (and of the suite's checkpoints table) that holds
         this canonical proxy: ``harness_keys`` in the suite YAML, else the proxy's own name."""
@@ -136,6 +145,12 @@ def _load_declared(path: Path) -> Suite:
         if key not in decl:
             raise SftcastError(f"{path}: suite declaration lacks the key {key!r}")
     return _load(decl, path)
+
+
+def suite_declaration(suite: str) -> dict[str, Any]:
+    """The suite's YAML declaration (``benchmark/suites/<suite>.yaml``), or {} when it has none."""
+    path = SUITES_DIR / f"{suite}.yaml"
+    return yaml.safe_load(path.read_text()) if path.exists() else {}
 
 
 def declared_signals(decl: dict[str, Any]) -> list[str]:

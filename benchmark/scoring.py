@@ -7,7 +7,6 @@ prob_a_better``. A pair may be given in either order: (b, a) with p is read as (
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import numpy as np
@@ -201,9 +200,7 @@ def _baseline_accuracy(suite: Suite, protocol: str, seed: int) -> dict[str, floa
     if BASELINE not in suite.proxies:
         return None
     # keyed by content, so a suite edited in memory under the same name never reuses a stale baseline
-    digest = hashlib.sha256("\x1f".join(map(str, suite.models.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(suite.models, index=False).to_numpy().tobytes())
-    key = (suite.name, digest.hexdigest(), protocol, seed)
+    key = (suite.name, suite.digest(), protocol, seed)
     if key not in _baseline_cache:
         from benchmark.predictors import get_predictor
         from benchmark.protocol import predict
@@ -220,7 +217,7 @@ def score_predictions(
 ) -> dict[str, Any]:
     """Validate and score predictions; the results dict has a stable schema (version 1).
 
-    ``{"schema_version", "suite", "protocol", "seed", "tasks": {task: {"accuracy",
+    ``{"schema_version", "suite", "suite_digest", "protocol", "seed", "tasks": {task: {"accuracy",
     "accuracy_std", "error_rate", "error_reduction_vs_ppl_clm", "ci95", "n_pairs", "n_splits",
     "gap_quintile_accuracy", "kendall_tau", "best_model_rank", "top1_recall_at_k",
     "top5_recall_at_k"}}, "mean_accuracy"}``.
@@ -237,6 +234,7 @@ def score_predictions(
     return {
         "schema_version": SCHEMA_VERSION,
         "suite": suite.name,
+        "suite_digest": suite.digest(),  # the suite data scored against (``Suite.digest``)
         "protocol": protocol,
         "seed": seed,
         "tasks": tasks,

@@ -18,7 +18,7 @@ subsets, as in the paper):
   log-likelihoods): accuracy made continuous, 1/k for a model that cannot tell the choices apart.
 
 Evaluation goes through ``benchmark.harness.evaluate_family`` (lm-eval) when that package is
-present, else through ``_evaluate_direct`` (the same three scores, batched torch, with the prompt's
+present, else through ``_evaluate_direct`` (the same four scores, batched torch, with the prompt's
 key-value cache shared by its choices). The lm-eval path uses lm-eval's tasks and metrics with the
 ``sftcast_hf`` model (``benchmark.harness.shared_prefix``: each prompt runs once for all its
 candidate answers) and 32 prompts per batch; ``tests/test_sft.py`` checks that these give the

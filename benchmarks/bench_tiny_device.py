@@ -22,7 +22,7 @@ import torch
 
 from benchmark.presets import pretrain_variant, suite_dir
 from benchmark.runner import RECORDS_DIR, RunSettings, data_dir
-from benchmark.sft import run_sft
+from benchmark.sft import SCORE_KINDS, run_sft
 from benchmark.train import list_checkpoints, loss_stats
 
 
@@ -54,16 +54,17 @@ def main() -> None:
 
     record = json.loads((RECORDS_DIR / "tiny" / "seed0" / f"v{args.variant:02d}.json").read_text())
     mine = {"final_loss": loss_stats(run / "loss.jsonl")["final_loss"],
-            **{k: result[k] for k in ("acc", "em", "gold_loglik") if result[k] is not None}}  # fmt: skip
+            **{k: result[k] for k in SCORE_KINDS if result.get(k) is not None}}  # fmt: skip
     cpu = {"final_loss": record["pretrain"]["final_loss"],
-           **{k: record["sft"][args.family][k] for k in mine if k != "final_loss"}}  # fmt: skip
+           **{k: record["sft"][args.family].get(k) for k in mine if k != "final_loss"}}  # fmt: skip
     print(f"tiny variant {args.variant} on {name}: {summary['step']} pre-training steps, "
           f"{args.family} SFT {result['recipe']['steps']} steps")  # fmt: skip
     print(f"seconds: pre-training {pretrain_s:.1f} (of which {summary.get('session_s', 0):.1f} in the loop), "
           f"SFT + evaluation {sft_s:.1f}")  # fmt: skip
     print("| value | this device | CPU record | difference |\n|---|---|---|---|")
-    for key, value in mine.items():
-        print(f"| {key} | {value:.4f} | {cpu[key]:.4f} | {value - cpu[key]:+.4f} |")
+    for key, value in mine.items():  # a record older than a score kind lacks it
+        theirs = "n/a" if cpu[key] is None else f"{cpu[key]:.4f} | {value - cpu[key]:+.4f}"
+        print(f"| {key} | {value:.4f} | {theirs} |")
 
 
 if __name__ == "__main__":

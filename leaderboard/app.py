@@ -50,13 +50,28 @@ DEFAULT_EXTRA = ["CI95", "Error reduction vs PPL-CLM", "Per task × suite"]
 
 
 # ---------------------------------------------------------------- seeding
+def stale_suites(entry: Entry, digests: dict[str, str] | None = None) -> list[str]:
+    """The suites whose stored results were scored against other suite data than the shipped one
+    (``Suite.digest``; results stored before digests were recorded count as stale)."""
+    from benchmark import load_suite
+
+    if digests is None:
+        digests = {name: load_suite(name).digest() for name in entry.results}
+    return sorted(
+        name
+        for name, by_protocol in entry.results.items()
+        if name in digests and any(r.get("suite_digest") != digests[name] for r in by_protocol.values())
+    )
+
+
 def seed_store(store: ResultsStore, submissions_dir: Path = DEFAULT_SUBMISSIONS) -> list[str]:
     """Score and store every committed submission folder the store lacks or holds an older
     version of; return their names.
 
-    A committed folder whose content changed (say, it gained a suite) replaces its stored
-    built-in entry atomically. An upload under the same name is never overwritten: a warning
-    says so and the upload stays.
+    A committed folder whose content changed (say, it gained a suite), or whose stored results
+    were scored against an older version of a suite's data (``stale_suites``: a suite's labels
+    were re-measured), replaces its stored built-in entry atomically. An upload under the same
+    name is never overwritten: a warning says so and the upload stays.
     """
     added: list[str] = []
     if not submissions_dir.is_dir():
@@ -65,7 +80,9 @@ def seed_store(store: ResultsStore, submissions_dir: Path = DEFAULT_SUBMISSIONS)
         sub = load_submission(folder)
         stored = store.sha256_of(sub.meta.name)
         if stored is not None:
-            if stored == sub.sha256():
+            if stored == sub.sha256() and (
+                store.source_of(sub.meta.name) != "committed" or not stale_suites(store.get(sub.meta.name))
+            ):
                 continue
             if store.source_of(sub.meta.name) != "committed":
                 print(f"leaderboard: {folder.name} is taken by an upload; the committed folder is not stored")
@@ -322,6 +339,22 @@ def suite_noise_views() -> list[Any]:
     return [noise_view(load_suite(name)) for name in list_suites()]
 
 
+def stale_uploads_note(entries: list[Entry]) -> str:
+    """A markdown line naming the uploads scored against an older version of a suite's data (they
+    cannot be scored again: an upload's files are not kept), or "" when there are none."""
+    from benchmark import list_suites, load_suite
+
+    digests = {name: load_suite(name).digest() for name in list_suites()}
+    stale = [(e.name, stale_suites(e, digests)) for e in entries if e.source != "committed"]
+    stale = [f"{name} ({', '.join(suites)})" for name, suites in stale if suites]
+    if not stale:
+        return ""
+    return (
+        "**Scored against an earlier version of the suite data** (its labels were re-measured since; "
+        f"submit again to update): {', '.join(stale)}."
+    )
+
+
 def build_app(store: ResultsStore) -> Any:
     """Build the Blocks app over ``store`` (which should already be seeded)."""
     from benchmark.plots import result_gap_quintile_figure, result_topk_figure
@@ -375,6 +408,9 @@ def build_app(store: ResultsStore) -> Any:
             + "\n".join(f"- {view.summary}" for view in noise),
             elem_id="noise-summary",
         )
+        note = stale_uploads_note(entries)
+        if note:
+            gr.Markdown(note, elem_id="stale-uploads")
         with gr.Tabs() as tabs:
             with gr.Tab("Leaderboard", id="leaderboard"):
                 with gr.Row():

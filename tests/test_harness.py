@@ -179,7 +179,8 @@ def test_scoring_hooks() -> None:
     scores = process_choices(doc, [(-3.0, False), (-1.0, True)])
     assert scores == {"acc": 1.0, "gold_loglik": -1.0, "gold_prob": pytest.approx(1 / (1 + math.exp(-2)))}
     assert process_choices(doc, [(-2.0, False), (-2.0, True)])["gold_prob"] == 0.5  # undecided: 1/k
-    assert process_choices(doc, [(-1.0, False), (-900.0, True)])["gold_prob"] == 0.0  # no overflow
+    far = process_choices(doc, [(-1000.0, False), (-1001.0, True)])["gold_prob"]  # a naive exp() gives 0/0
+    assert far == pytest.approx(1 / (1 + math.e))
     assert process_generation(doc, [" new york.\nQuestion: next"]) == {"exact_match": 1.0}
     assert process_generation(doc, [" New"]) == {"exact_match": 0.0}
     assert normalize_answer("  The  Cup!") == "the cup"

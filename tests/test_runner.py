@@ -1,6 +1,7 @@
 """The suite runner on the micro preset: records, resume from records and caches, collect, noise."""
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -119,8 +120,8 @@ def test_a_family_without_its_label_score_is_fine_tuned_again(micro_run, monkeyp
     settings, _ = micro_run
     path = record_path(settings, 6, 0)
     full = json.loads(path.read_text())
-    assert 0.25 <= full["sft"]["cms"]["gold_prob"] <= 0.5  # 2- and 4-way choices: above 1/4, near 1/2
-    assert full["sft"]["rag"]["gold_prob"] > 0 and runner.label_kind("micro", "cms") is None
+    assert 0 < full["sft"]["cms"]["gold_prob"] < 1 and 0 < full["sft"]["rag"]["gold_prob"] < 1
+    assert runner.label_kind("micro", "cms") is None
     assert runner.label_kind("tiny", "cms") == "gold_prob" and runner.label_kind("tiny", "rag") == "em"
     cache = next(Path(settings.out).glob("micro/seed0/v06/sft/cms-k1.json"))
     current = json.loads(cache.read_text())
@@ -184,6 +185,14 @@ def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
     assert suite.scores("cms")["6"] == pytest.approx(rec["sft"]["cms"]["gold_loglik"])
     assert suite.scores("cbqa")["6"] == pytest.approx(rec["sft"]["cbqa"]["em"])
     assert len(suite.table("checkpoints")) == 8 and len(suite.table("seeds")) == 2
+    assert "sft_cms_gold_prob" in suite.models and "sft_cms_em" not in suite.models  # em: None for CMS
+    stale = tmp_path / "stale"
+    shutil.copytree(Path(settings.records), stale)
+    old = json.loads((stale / "micro/seed0/v06.json").read_text())
+    del old["sft"]["cms"]["gold_loglik"]
+    (stale / "micro/seed0/v06.json").write_text(json.dumps(old))
+    with pytest.raises(SftcastError, match="cms label .gold_loglik. is missing from the record of variant 6"):
+        collect_suite("micro", stale, tmp_path)
     # The "What replicates" question 4 swaps in the proxies of an intermediate checkpoint.
     from benchmark.replication import checkpoint_suite
 
@@ -280,16 +289,33 @@ def test_noise_edge_cases_are_stated_not_crashed():
     # one rerun variant: a noise estimate but no pair to flip
     one = noise_table(_seeds([0.1, 0.5, 0.9, 0.2, None, None], [1.0] * 6), {"cms": "acc"})
     assert "n/a (cms)" in noise_summary("s", one) and "n/a of 0" in format_noise(one)
+    # a family whose label score has no reruns is named, not counted as passing
+    both = noise_summary("s", exact, ["cms", "rag"])
+    assert "unknown in rag" in both and "every family with reruns" in both
+
+
+def test_label_kind_reads_the_suite_yaml_and_rejects_an_unknown_kind(monkeypatch):
+    import benchmark.schema as schema
+    from benchmark.runner import label_kind
+
+    typo = {"label_score": {"cms": "gold_probability"}}
+    monkeypatch.setattr(schema, "suite_declaration", lambda suite: typo)
+    with pytest.raises(SftcastError, match="label_score of 'cms' is 'gold_probability'; known: acc, em"):
+        label_kind("x", "cms")
+    monkeypatch.setattr(schema, "suite_declaration", lambda suite: {"label_score": "paper's metrics"})
+    assert label_kind("x", "cms") is None  # described in words (zeng2025): nothing to check
 
 
 def test_suite_run_writes_the_shipped_tables_only_for_a_complete_default_run(tmp_path, capsys):
     """With every tiny record committed, a partial or relocated run has nothing to do and must
     not overwrite the shipped tables."""
-    import shutil
-
     from benchmark.cli import main
     from benchmark.runner import RECORDS_DIR
-    from benchmark.schema import SUITES_DIR
+    from benchmark.schema import SUITES_DIR, suite_declaration
+
+    decl, tiny = suite_declaration("tiny"), RunSettings(suite="tiny")
+    for variants, seeds in ((range(1, 51), [0]), (decl["noise_variants"], decl["noise_seeds"])):
+        assert pending(tiny, list(variants), seeds) == [] and outdated(tiny, list(variants), seeds) == []
 
     before = (SUITES_DIR / "tiny.csv").stat().st_mtime_ns
     assert main(["suite", "run", "--suite", "tiny", "--variants", "1-3", "--jobs", "1"]) == 0

@@ -261,3 +261,35 @@ def test_seed_store_updates_a_builtin_that_gained_a_suite_but_never_an_upload(tm
     assert sorted(store.get("ppl_clm").results) == ["tiny", "zeng2025"]
     assert store.get("ppl_sc").results == upload.results  # the upload stays as it was
     assert store.check_integrity()["submissions"] == 2
+
+
+def test_seed_store_rescores_builtins_scored_on_older_suite_data(tmp_path: Path) -> None:
+    """A suite's labels re-measured (its data digest changed): the stored built-in is scored again;
+    an upload cannot be (its files are not kept), so the leaderboard names it instead."""
+    import json
+    import shutil
+
+    from benchmark import load_suite
+    from leaderboard.app import seed_store, stale_suites, stale_uploads_note
+
+    committed = tmp_path / "submissions"
+    for name in ("ppl_clm", "ppl_sc"):
+        (committed / name).mkdir(parents=True)
+        for f in ("submission.yaml", "zeng2025.parquet"):
+            shutil.copy(SUBMISSIONS / name / f, committed / name / f)
+    store = ResultsStore(tmp_path / "r.sqlite")
+    assert seed_store(store, committed) == ["ppl_clm", "ppl_sc"]
+    current = load_suite("zeng2025").digest()
+    assert {r["suite_digest"] for r in store.get("ppl_clm").results["zeng2025"].values()} == {current}
+    assert stale_suites(store.get("ppl_clm")) == [] and stale_uploads_note(store.entries()) == ""
+    # both stored entries were scored against older zeng2025 data; ppl_sc's name is an upload's
+    with sqlite3.connect(tmp_path / "r.sqlite") as con:
+        for row_id, text in con.execute("SELECT rowid, results_json FROM results").fetchall():
+            older = {**json.loads(text), "suite_digest": "0" * 64}
+            con.execute("UPDATE results SET results_json = ? WHERE rowid = ?", (json.dumps(older), row_id))
+        con.execute("UPDATE submissions SET source = 'upload' WHERE name = 'ppl_sc'")
+    assert stale_suites(store.get("ppl_clm")) == ["zeng2025"]
+    assert seed_store(store, committed) == ["ppl_clm"]  # the built-in, scored again
+    assert stale_suites(store.get("ppl_clm")) == [] and stale_suites(store.get("ppl_sc")) == ["zeng2025"]
+    assert "ppl_sc (zeng2025)" in stale_uploads_note(store.entries())
+    assert seed_store(store, committed) == []  # nothing left to do; the upload stays as it was
