@@ -377,7 +377,9 @@ def test_fast_backend_gives_the_plain_hf_numbers(library: dict, setup: dict[str,
     assert library["detail"].keys() == plain["detail"].keys()
     for task, metrics in plain["detail"].items():
         for metric, value in metrics.items():
-            assert library["detail"][task][metric] == pytest.approx(value, rel=1e-6, abs=1e-9), (task, metric)
+            # a softmax over ~20 candidates turns float rounding of the log-likelihoods into ~1e-6 of it
+            rel = 1e-5 if metric == "gold_prob" else 1e-6
+            assert library["detail"][task][metric] == pytest.approx(value, rel=rel, abs=1e-9), (task, metric)
     with pytest.raises(SftcastError, match="unknown backend"):
         compute_proxies(str(setup["model"]), setup["data"], backend="vllm")
 

@@ -236,7 +236,8 @@ def test_uncovered_suite_shows_dash(store: ResultsStore) -> None:
     assert board.set_index("Submission").loc["ppl_sc", "second · cms"] != MISSING
 
 
-def test_seed_store_updates_a_builtin_that_gained_a_suite_but_never_an_upload(tmp_path: Path) -> None:
+def _seeded_pair(tmp_path: Path) -> tuple[Path, ResultsStore]:
+    """Two built-in folders (ppl_clm, ppl_sc; zeng2025 only) and a store seeded from them."""
     import shutil
 
     from leaderboard.app import seed_store
@@ -248,6 +249,15 @@ def test_seed_store_updates_a_builtin_that_gained_a_suite_but_never_an_upload(tm
             shutil.copy(SUBMISSIONS / name / f, committed / name / f)
     store = ResultsStore(tmp_path / "r.sqlite")
     assert seed_store(store, committed) == ["ppl_clm", "ppl_sc"]
+    return committed, store
+
+
+def test_seed_store_updates_a_builtin_that_gained_a_suite_but_never_an_upload(tmp_path: Path) -> None:
+    import shutil
+
+    from leaderboard.app import seed_store
+
+    committed, store = _seeded_pair(tmp_path)
     assert sorted(store.get("ppl_clm").results) == ["zeng2025"]
     assert seed_store(store, committed) == []  # unchanged folders are left alone
     # ppl_sc's name now belongs to an upload; then both built-in folders gain the tiny suite
@@ -267,18 +277,11 @@ def test_seed_store_rescores_builtins_scored_on_older_suite_data(tmp_path: Path)
     """A suite's labels re-measured (its data digest changed): the stored built-in is scored again;
     an upload cannot be (its files are not kept), so the leaderboard names it instead."""
     import json
-    import shutil
 
     from benchmark import load_suite
     from leaderboard.app import seed_store, stale_suites, stale_uploads_note
 
-    committed = tmp_path / "submissions"
-    for name in ("ppl_clm", "ppl_sc"):
-        (committed / name).mkdir(parents=True)
-        for f in ("submission.yaml", "zeng2025.parquet"):
-            shutil.copy(SUBMISSIONS / name / f, committed / name / f)
-    store = ResultsStore(tmp_path / "r.sqlite")
-    assert seed_store(store, committed) == ["ppl_clm", "ppl_sc"]
+    committed, store = _seeded_pair(tmp_path)
     current = load_suite("zeng2025").digest()
     assert {r["suite_digest"] for r in store.get("ppl_clm").results["zeng2025"].values()} == {current}
     assert stale_suites(store.get("ppl_clm")) == [] and stale_uploads_note(store.entries()) == ""
