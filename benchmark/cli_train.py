@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -189,7 +190,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         "tokens_per_s",
         "session_s",
     )
-    print(json.dumps({k: summary.get(k) for k in keys}))
+    if os.environ.get("RANK", "0") == "0":  # one summary line under torchrun / accelerate launch
+        print(json.dumps({k: summary.get(k) for k in keys}))
     return 0
 
 
@@ -208,8 +210,6 @@ def parse_ids(spec: str) -> list[int]:
 
 
 def cmd_suite_run(args: argparse.Namespace) -> int:
-    import os
-
     from benchmark.presets import get_variant
     from benchmark.runner import RECORDS_DIR, RunSettings, run_suite
     from benchmark.schema import suite_declaration

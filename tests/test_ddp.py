@@ -1,0 +1,110 @@
+"""Launching pre-training as a cluster would: two torchrun ranks (gloo, on the CPU) against one
+process, and the Slurm array script with ``srun``/``scontrol`` stubbed.
+
+Each rank draws batch_size examples of the same global batch, and DDP averages the gradients, so
+two ranks at batch 4 take the same steps as one process at batch 8: the loss curves and the final
+weights agree to float rounding (the all-reduce sums in another order). A run stopped after 20
+steps and resumed under torchrun ends where the uninterrupted one does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+ARGS = ["-m", "benchmark.cli", "pretrain", "--suite", "micro", "--variant", "1", "--device", "cpu",
+        "--no-progress"]  # fmt: skip
+
+
+def _run(out: Path, ranks: int, *extra: str) -> subprocess.CompletedProcess:
+    """``sftcast pretrain`` in one process, or under torchrun with ``ranks`` CPU ranks (gloo)."""
+    launcher = [sys.executable]
+    if ranks > 1:
+        launcher += ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(ranks)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    done = subprocess.run([*launcher, *ARGS, "--out", str(out), *extra], capture_output=True, text=True,
+                          env=env, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def _curve(out: Path) -> list[float]:
+    lines = (out / "micro" / "seed0" / "v01" / "loss.jsonl").read_text().splitlines()
+    return [json.loads(line)["loss"] for line in lines]
+
+
+def _weights(out: Path) -> dict:
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(out / "micro" / "seed0" / "v01" / "checkpoint-40")
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("ddp")
+    _run(root / "one", 1)
+    two = _run(root / "two", 2, "--set", "batch_size=4")
+    assert len([line for line in two.stdout.splitlines() if line.startswith("{")]) == 1  # rank 0 reports
+    _run(root / "resumed", 2, "--set", "batch_size=4", "--max-steps-this-session", "20")
+    assert len(_curve(root / "resumed")) == 20
+    _run(root / "resumed", 2, "--set", "batch_size=4")
+    return {"one": root / "one", "two": root / "two", "resumed": root / "resumed"}
+
+
+def test_two_ranks_take_the_steps_of_one_process_with_their_global_batch(runs: dict[str, Path]) -> None:
+    one, two = _curve(runs["one"]), _curve(runs["two"])
+    assert len(one) == len(two) == 40 and one[-1] < one[0] - 0.5  # it learns
+    assert two == pytest.approx(one, rel=1e-4)
+    summary = json.loads((runs["two"] / "micro" / "seed0" / "v01" / "summary.json").read_text())
+    assert summary["num_processes"] == 2 and summary["finished"]
+    a, b = _weights(runs["one"]), _weights(runs["two"])
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.allclose(a[name], b[name], atol=1e-4), name
+
+
+def test_a_stopped_data_parallel_run_resumes_where_it_left_off(runs: dict[str, Path]) -> None:
+    assert _curve(runs["resumed"]) == pytest.approx(_curve(runs["two"]), rel=1e-5)
+    a, b = _weights(runs["two"]), _weights(runs["resumed"])
+    for name in a:
+        assert torch.allclose(a[name], b[name], atol=1e-5), name
+
+
+def test_the_slurm_array_script_runs_one_task_with_srun_and_scontrol_stubbed(tmp_path: Path) -> None:
+    """``sftcast suite slurm`` writes a script that, given Slurm's environment, pre-trains the
+    variant its array task names. Here ``srun`` and ``scontrol`` are stubs, one node; with no GPU
+    ``accelerate launch`` starts one process (the two-rank path is the torchrun test above). A
+    requeued task finds its run finished and returns at once."""
+    from benchmark.cli import main
+
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "scontrol").write_text("#!/bin/bash\necho localhost\n")  # show hostnames: the node list
+    # srun drops its own options and runs the command as node 0
+    srun = '#!/bin/bash\nwhile [[ "$1" == --* ]]; do shift; done\nSLURM_NODEID=0 exec "$@"\n'
+    (stubs / "srun").write_text(srun)
+    for stub in stubs.iterdir():
+        stub.chmod(0o755)
+    script = tmp_path / "array.sh"
+    argv = ["suite", "slurm", "--suite", "micro", "--variants", "3", "--nodes", "1", "--gpus-per-node", "2",
+            "--runs", str(tmp_path / "runs"), "--out", str(script)]  # fmt: skip
+    assert main(argv) == 0
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}", "SLURM_ARRAY_TASK_ID": "3",
+           "SLURM_JOB_NODELIST": "node01", "SLURM_NNODES": "1", "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}  # fmt: skip
+    for _ in range(2):  # the task, then the same task requeued
+        done = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=600)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((tmp_path / "runs" / "micro" / "seed0" / "v03" / "summary.json").read_text())
+    assert summary["finished"] and summary["step"] == 40
+    assert json.loads(done.stdout.strip().splitlines()[-1])["step"] == 40  # requeued: nothing left to train
+    assert (tmp_path / "logs").is_dir()
