@@ -62,12 +62,15 @@ class Suite:
         return declared_signals(self.meta)
 
     def digest(self) -> str:
-        """A content hash of the models table (columns and values): it changes with any label or
-        proxy, so results scored against another version of the suite can be told apart."""
+        """A content hash of what scoring reads: the model ids, the SFT labels of every task and
+        PPL-CLM (the error-reduction baseline). Results scored against another version of these
+        can be told apart; a new extra signal or raw perplexity leaves it as it was."""
         import hashlib
 
-        digest = hashlib.sha256("\x1f".join(map(str, self.models.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(self.models, index=False).to_numpy().tobytes())
+        cols = ["model_id", *(task_column(t) for t in self.tasks)]
+        cols += ["ppl_clm"] if "ppl_clm" in self.models else []
+        digest = hashlib.sha256("\x1f".join(cols).encode())
+        digest.update(pd.util.hash_pandas_object(self.models[cols], index=False).to_numpy().tobytes())
         return digest.hexdigest()
 
     def harness_key(self, proxy: str) -> str:

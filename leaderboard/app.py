@@ -50,17 +50,26 @@ DEFAULT_EXTRA = ["CI95", "Error reduction vs PPL-CLM", "Per task × suite"]
 
 
 # ---------------------------------------------------------------- seeding
-def stale_suites(entry: Entry, digests: dict[str, str] | None = None) -> list[str]:
-    """The suites whose stored results were scored against other suite data than the shipped one
-    (``Suite.digest``; results stored before digests were recorded count as stale)."""
-    from benchmark import load_suite
+def suite_digests() -> dict[str, str]:
+    """``Suite.digest`` of every shipped suite: what a stored result must have been scored against."""
+    from benchmark import list_suites, load_suite
 
-    if digests is None:
-        digests = {name: load_suite(name).digest() for name in entry.results}
+    return {name: load_suite(name).digest() for name in list_suites()}
+
+
+def stale_suites(entry: Entry, digests: dict[str, str], undated: bool = True) -> list[str]:
+    """The shipped suites whose stored results in ``entry`` were scored against other labels than
+    ``digests`` (``suite_digests()``) hold. ``undated``: a result stored before digests were
+    recorded counts as stale too (a built-in can simply be scored again)."""
+
+    def stale(suite: str, result: dict) -> bool:
+        stored = result.get("suite_digest")
+        return stored != digests[suite] if stored is not None else undated
+
     return sorted(
-        name
-        for name, by_protocol in entry.results.items()
-        if name in digests and any(r.get("suite_digest") != digests[name] for r in by_protocol.values())
+        suite
+        for suite, by_protocol in entry.results.items()
+        if suite in digests and any(stale(suite, r) for r in by_protocol.values())
     )
 
 
@@ -76,20 +85,20 @@ def seed_store(store: ResultsStore, submissions_dir: Path = DEFAULT_SUBMISSIONS)
     added: list[str] = []
     if not submissions_dir.is_dir():
         return added
+    digests, entries = suite_digests(), {e.name: e for e in store.entries()}
     for folder in sorted(p for p in submissions_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         sub = load_submission(folder)
-        stored = store.sha256_of(sub.meta.name)
-        if stored is not None:
-            if stored == sub.sha256() and (
-                store.source_of(sub.meta.name) != "committed" or not stale_suites(store.get(sub.meta.name))
-            ):
+        entry = entries.get(sub.meta.name)
+        if entry is not None:
+            current = entry.source != "committed" or not stale_suites(entry, digests)
+            if entry.sha256 == sub.sha256() and current:
                 continue
             if store.source_of(sub.meta.name) != "committed":
                 print(f"leaderboard: {folder.name} is taken by an upload; the committed folder is not stored")
                 continue
-            entry = score_submission(sub, source="committed")  # a broken built-in is loud
+            scored = score_submission(sub, source="committed")  # a broken built-in is loud
             try:
-                store.replace_committed(entry)
+                store.replace_committed(scored)
             except SftcastError as exc:  # an upload took the name in between
                 print(f"leaderboard: {folder.name} not replaced: {exc}")
                 continue
@@ -339,13 +348,12 @@ def suite_noise_views() -> list[Any]:
     return [noise_view(load_suite(name)) for name in list_suites()]
 
 
-def stale_uploads_note(entries: list[Entry]) -> str:
-    """A markdown line naming the uploads scored against an older version of a suite's data (they
-    cannot be scored again: an upload's files are not kept), or "" when there are none."""
-    from benchmark import list_suites, load_suite
-
-    digests = {name: load_suite(name).digest() for name in list_suites()}
-    stale = [(e.name, stale_suites(e, digests)) for e in entries if e.source != "committed"]
+def stale_uploads_note(entries: list[Entry], digests: dict[str, str] | None = None) -> str:
+    """A markdown line naming the uploads scored against other labels than a suite now ships
+    (they cannot be scored again: an upload's files are not kept), or "" when there are none. An
+    upload stored before digests were recorded is not named: nothing says its labels differ."""
+    digests = suite_digests() if digests is None else digests
+    stale = [(e.name, stale_suites(e, digests, undated=False)) for e in entries if e.source != "committed"]
     stale = [f"{name} ({', '.join(suites)})" for name, suites in stale if suites]
     if not stale:
         return ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +19,35 @@ from pathlib import Path
 import pytest
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.slow
+# what a launcher or scheduler may have left in the environment: none of it may reach these runs
+LAUNCH_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
 
 ARGS = ["-m", "benchmark.cli", "pretrain", "--suite", "micro", "--variant", "1", "--device", "cpu",
         "--no-progress"]  # fmt: skip
+
+
+def _env(**extra: str) -> dict[str, str]:
+    """This environment without launcher or Slurm variables; one thread; this Python's scripts
+    (torchrun, accelerate) first on PATH."""
+    kept = {k: v for k, v in os.environ.items() if k not in LAUNCH_ENV}
+    env = {k: v for k, v in kept.items() if not k.startswith(("SLURM_", "ACCELERATE_"))}
+    path = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return {**env, "PATH": path, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", **extra}
+
+
+def _call(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``cmd`` in its own process group; on a timeout the whole group (every rank) is killed."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    assert proc.returncode == 0, err[-3000:]
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def _run(out: Path, ranks: int, *extra: str) -> subprocess.CompletedProcess:
@@ -28,11 +55,7 @@ def _run(out: Path, ranks: int, *extra: str) -> subprocess.CompletedProcess:
     launcher = [sys.executable]
     if ranks > 1:
         launcher += ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(ranks)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    done = subprocess.run([*launcher, *ARGS, "--out", str(out), *extra], capture_output=True, text=True,
-                          env=env, timeout=600)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done
+    return _call([*launcher, *ARGS, "--out", str(out), *extra], _env())
 
 
 def _curve(out: Path) -> list[float]:
@@ -80,9 +103,10 @@ def test_a_stopped_data_parallel_run_resumes_where_it_left_off(runs: dict[str, P
 
 def test_the_slurm_array_script_runs_one_task_with_srun_and_scontrol_stubbed(tmp_path: Path) -> None:
     """``sftcast suite slurm`` writes a script that, given Slurm's environment, pre-trains the
-    variant its array task names. Here ``srun`` and ``scontrol`` are stubs, one node; with no GPU
-    ``accelerate launch`` starts one process (the two-rank path is the torchrun test above). A
-    requeued task finds its run finished and returns at once."""
+    variant its array task names. Here ``srun`` and ``scontrol`` are stubs: one node with one
+    device, so ``accelerate launch`` starts one process (the two-rank path is the torchrun test
+    above), with no accelerate config (``HF_HOME`` is empty). A requeued task finds its run
+    finished and returns at once."""
     from benchmark.cli import main
 
     stubs = tmp_path / "bin"
@@ -94,16 +118,14 @@ def test_the_slurm_array_script_runs_one_task_with_srun_and_scontrol_stubbed(tmp
     for stub in stubs.iterdir():
         stub.chmod(0o755)
     script = tmp_path / "array.sh"
-    argv = ["suite", "slurm", "--suite", "micro", "--variants", "3", "--nodes", "1", "--gpus-per-node", "2",
+    argv = ["suite", "slurm", "--suite", "micro", "--variants", "3", "--nodes", "1", "--gpus-per-node", "1",
             "--runs", str(tmp_path / "runs"), "--out", str(script)]  # fmt: skip
     assert main(argv) == 0
-    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}", "SLURM_ARRAY_TASK_ID": "3",
-           "SLURM_JOB_NODELIST": "node01", "SLURM_NNODES": "1", "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}  # fmt: skip
+    env = _env(SLURM_ARRAY_TASK_ID="3", SLURM_JOB_NODELIST="node01", SLURM_NNODES="1",
+               HF_HOME=str(tmp_path / "hf"), PYTHONPATH=str(Path(__file__).resolve().parents[1]))  # fmt: skip
+    env["PATH"] = f"{stubs}{os.pathsep}{env['PATH']}"
     for _ in range(2):  # the task, then the same task requeued
-        done = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=600)  # fmt: skip
-        assert done.returncode == 0, done.stderr[-3000:]
+        done = _call(["bash", str(script)], env, cwd=tmp_path)
     summary = json.loads((tmp_path / "runs" / "micro" / "seed0" / "v03" / "summary.json").read_text())
     assert summary["finished"] and summary["step"] == 40
     assert json.loads(done.stdout.strip().splitlines()[-1])["step"] == 40  # requeued: nothing left to train

@@ -274,25 +274,49 @@ def test_seed_store_updates_a_builtin_that_gained_a_suite_but_never_an_upload(tm
 
 
 def test_seed_store_rescores_builtins_scored_on_older_suite_data(tmp_path: Path) -> None:
-    """A suite's labels re-measured (its data digest changed): the stored built-in is scored again;
-    an upload cannot be (its files are not kept), so the leaderboard names it instead."""
+    """A suite's labels re-measured (its digest changed): the stored built-in is scored again; an
+    upload cannot be (its files are not kept), so the leaderboard names it instead. Results stored
+    before digests were recorded: a built-in is scored again, an upload is not named."""
     import json
 
     from benchmark import load_suite
-    from leaderboard.app import seed_store, stale_suites, stale_uploads_note
+    from leaderboard.app import seed_store, stale_suites, stale_uploads_note, suite_digests
 
     committed, store = _seeded_pair(tmp_path)
-    current = load_suite("zeng2025").digest()
-    assert {r["suite_digest"] for r in store.get("ppl_clm").results["zeng2025"].values()} == {current}
-    assert stale_suites(store.get("ppl_clm")) == [] and stale_uploads_note(store.entries()) == ""
-    # both stored entries were scored against older zeng2025 data; ppl_sc's name is an upload's
+    digests = suite_digests()
+    assert digests["zeng2025"] == load_suite("zeng2025").digest()
+    stored = store.get("ppl_clm").results["zeng2025"].values()
+    assert {r["suite_digest"] for r in stored} == {digests["zeng2025"]}
+    assert stale_suites(store.get("ppl_clm"), digests) == [] and stale_uploads_note(store.entries()) == ""
+
+    def rewrite(digest: str | None) -> None:  # every stored result, as if scored against other labels
+        with sqlite3.connect(tmp_path / "r.sqlite") as con:
+            for row_id, text in con.execute("SELECT rowid, results_json FROM results").fetchall():
+                result = {k: v for k, v in json.loads(text).items() if k != "suite_digest"}
+                result |= {"suite_digest": digest} if digest else {}
+                update = "UPDATE results SET results_json = ? WHERE rowid = ?"
+                con.execute(update, (json.dumps(result), row_id))
+
+    rewrite("0" * 64)  # both entries scored against older zeng2025 labels; ppl_sc's name is an upload's
     with sqlite3.connect(tmp_path / "r.sqlite") as con:
-        for row_id, text in con.execute("SELECT rowid, results_json FROM results").fetchall():
-            older = {**json.loads(text), "suite_digest": "0" * 64}
-            con.execute("UPDATE results SET results_json = ? WHERE rowid = ?", (json.dumps(older), row_id))
         con.execute("UPDATE submissions SET source = 'upload' WHERE name = 'ppl_sc'")
-    assert stale_suites(store.get("ppl_clm")) == ["zeng2025"]
+    assert stale_suites(store.get("ppl_clm"), digests) == ["zeng2025"]
     assert seed_store(store, committed) == ["ppl_clm"]  # the built-in, scored again
-    assert stale_suites(store.get("ppl_clm")) == [] and stale_suites(store.get("ppl_sc")) == ["zeng2025"]
-    assert "ppl_sc (zeng2025)" in stale_uploads_note(store.entries())
+    assert stale_suites(store.get("ppl_clm"), digests) == []
+    assert stale_suites(store.get("ppl_sc"), digests) == ["zeng2025"]
+    assert "ppl_sc (zeng2025)" in stale_uploads_note(store.entries(), digests)
     assert seed_store(store, committed) == []  # nothing left to do; the upload stays as it was
+    rewrite(None)  # stored before digests existed
+    assert stale_uploads_note(store.entries(), digests) == ""  # nothing says the upload's labels differ
+    assert seed_store(store, committed) == ["ppl_clm"]  # a built-in is simply scored again
+
+
+def test_the_suite_digest_follows_the_labels_and_ppl_clm_only() -> None:
+    from benchmark import load_suite
+
+    suite = load_suite("tiny")
+    before = suite.digest()
+    suite.models["kshot_props"] = 0.5  # a signal scoring never reads
+    assert suite.digest() == before
+    suite.models.loc[0, "sft_cms"] += 0.01  # a label
+    assert suite.digest() != before
