@@ -42,11 +42,11 @@ def _row(record: dict[str, Any], label_score: dict[str, str]) -> dict[str, Any]:
     for p in (*PROXIES, *EXTRA_PROXIES):
         row[p] = record["proxies"].get(p)
     for family, scores in record["sft"].items():
-        kind = label_score.get(family, "score")
-        label = scores.get(kind)
+        labelled_by = label_score.get(family, "score")
+        label = scores.get(labelled_by)
         if label is None:
             raise SftcastError(
-                f"the {family} label ({kind}) is missing from the record of variant {v['id']}, seed "
+                f"the {family} label ({labelled_by}) is missing from the record of variant {v['id']}, seed "
                 f"{record['seed']}: bring the records up to date with `sftcast suite run`"
             )
         row[f"sft_{family}"] = label

@@ -304,8 +304,8 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
     It gains the extra signals it lacks, measured on the run folder's checkpoints with each
     checkpoint's recorded document limit, and each family whose SFT recipe changed since it was
     written, or that lacks the suite's label score (``stale_sft``), is fine-tuned again with the
-    current recipe. A run folder without its
-    weights (a fresh clone) is pre-trained again first with ``settings``, as ``run_variant`` would.
+    current recipe. A run folder without its weights (a fresh clone) is pre-trained again first
+    with ``settings``, as ``run_variant`` would.
     ``timings_s`` gains the time of each part redone; ``total_s`` stays the original run's.
     """
     import torch
@@ -394,9 +394,8 @@ def run_suite(
     ``variants`` × ``seeds`` is the suite; ``noise_variants`` × ``noise_seeds`` are the extra
     seeds of the noise estimate, run after it. An out-of-date record (an extra signal missing,
     an SFT recipe changed, or a family lacks its label score: ``outdated``) is brought up to date
-    (``upgrade_record``) and
-    rewritten. A failed variant is reported and the others go on; its run folder keeps what it
-    finished.
+    (``upgrade_record``) and rewritten. A failed variant is reported and the others go on; its run
+    folder keeps what it finished.
     """
     from tqdm.auto import tqdm
 

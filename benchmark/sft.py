@@ -276,20 +276,16 @@ def _evaluate_direct(
     """acc, em (or None), gold_loglik and gold_prob of ``model`` on ``records``."""
     import torch
 
-    from benchmark.harness.utils import exact_match
+    from benchmark.harness.utils import choice_scores, exact_match
 
     max_len = int(getattr(model.config, "max_position_embeddings", 2048))
-    correct, golds, probs, prompts = [], [], [], []
+    items, prompts = [], []
     with torch.no_grad():
         for r in records:
             choices = [tokenizer(" " + c, add_special_tokens=False)["input_ids"] for c in r["choices"]]
             prompt = tokenizer(r["prompt"], add_special_tokens=False)["input_ids"]
             prompt = prompt[max(0, len(prompt) + max(len(c) for c in choices) - max_len) :]
-            scores = np.array(_choice_logliks(model, prompt, choices))
-            correct.append(int(np.argmax(scores)) == r["gold"])
-            golds.append(scores[r["gold"]])
-            weights = np.exp(scores - scores.max())
-            probs.append(weights[r["gold"]] / weights.sum())
+            items.append(choice_scores(_choice_logliks(model, prompt, choices), r["gold"]))
             prompts.append(prompt[max(0, len(prompt) + recipe.max_new_tokens - max_len) :])
         em = None
         if with_em:
@@ -299,12 +295,7 @@ def _evaluate_direct(
                 texts = _greedy(model, tokenizer, prompts[i : i + len(chunk)], recipe.max_new_tokens)
                 hits += [exact_match(t, r["answer"]) for t, r in zip(texts, chunk, strict=True)]
             em = float(np.mean(hits))
-    return {
-        "acc": float(np.mean(correct)),
-        "em": em,
-        "gold_loglik": float(np.mean(golds)),
-        "gold_prob": float(np.mean(probs)),
-    }
+    return {k: em if k == "em" else float(np.mean([item[k] for item in items])) for k in SCORE_KINDS}
 
 
 # The harness path of ``evaluate``: lm-eval's tasks and metrics with the ``sftcast_hf`` model (each

@@ -125,17 +125,22 @@ def load_cloze_splits(data_files: dict[str, str], **_: Any) -> Any:
     return _dataset_dict(splits)
 
 
-def process_choices(doc: dict[str, Any], results: Sequence[tuple[float, bool]]) -> dict[str, float]:
-    """Accuracy by log-likelihood over ``doc["choices"]``, the gold choice's log-likelihood, and
-    its probability among the choices (``gold_prob``: the softmax of their log-likelihoods)."""
-    lls = np.array([float(r[0]) for r in results])
-    gold = int(doc["gold"])
+def choice_scores(logliks: Sequence[float], gold: int) -> dict[str, float]:
+    """One multiple-choice item's scores from its choices' log-likelihoods: accuracy (argmax), the
+    gold choice's log-likelihood, and its probability among the choices (``gold_prob``: the
+    softmax of the log-likelihoods). Both SFT evaluators score items with this."""
+    lls = np.asarray(logliks, dtype=float)
     probs = np.exp(lls - lls.max())
     return {
         "acc": float(int(np.argmax(lls)) == gold),
         "gold_loglik": float(lls[gold]),
         "gold_prob": float(probs[gold] / probs.sum()),
     }
+
+
+def process_choices(doc: dict[str, Any], results: Sequence[tuple[float, bool]]) -> dict[str, float]:
+    """lm-eval's ``process_results`` for multiple choice over ``doc["choices"]``: ``choice_scores``."""
+    return choice_scores([float(r[0]) for r in results], int(doc["gold"]))
 
 
 def normalize_answer(text: str) -> str:
