@@ -1,35 +1,31 @@
 """Acceptance: a micro pre-trained model against the same architecture at random init, on the proxies.
 
-Measured (micro preset, variant 1, 40 steps, limit 40): 1/ppl_clm 0.0065 vs 0.0026 (ppl 154 vs
-382), but no k-shot proxy higher: kshot_cms 0.446 vs 0.455, kshot_rag and kshot_cbqa exact match
-0 for both. With 200 steps (ppl 51) the k-shot proxies still do not beat random init. The micro
-model (width 32, 2 layers) is too weak for in-context tasks, so that assertion is an expected
-failure. tiny does not clear it reliably either: `sftcast proxies --random-init` of the tiny
-architecture gives kshot_cms 0.386/0.404, kshot_rag_acc 0.165/0.148 and kshot_cbqa_acc
-0.154/0.139 (seeds 0/1, every document), inside the range of the 50 pre-trained tiny variants.
+The micro preset's own 40 steps lower perplexity (ppl 55 vs 382 at random init, variant 3) but
+leave every k-shot proxy where random weights put it: both pick the shorter phrase or the
+likelier answer word, and the balanced twin items of BoolQ/Winogrande give exactly 0.5 to any
+model that ignores the facts. Width 32 needs more steps to store a fact, and micro steps are
+cheap, so this test also pre-trains the micro architecture for ``STEPS`` (``--set
+max_steps=3000``, about 20 s on one thread) on the micro world's 40k-token corpus. Measured
+(variant 3, CLM at lr 5e-3; dev split, the proxy split):
 
-The extra signal ``kshot_facts`` asks the single-hop CBQA facts as the start of a corpus
-sentence ("Ann Lee was born in"). At tiny it does clear the floor: random init 0.062/0.081,
-the 50 variants median 0.151 (max 0.282); ``tests/test_floor.py`` asserts that on the shipped
-suite. At micro it does not: width 32 stores no facts (0.153 pre-trained vs 0.236 random init,
-zero-shot, every single-hop document, where random weights pick the candidate with the fewest
-tokens). A micro-world model of the tiny architecture trained 600 steps reached only 0.276 vs
-0.18/0.21, too close for a test.
+===========  =========  ============  ==============  ======================================
+proxy        40 steps   3000 steps    random init     3000 steps, every document
+===========  =========  ============  ==============  ======================================
+kshot_props  0.50       1.00          0.50            dev 0.89 (random seeds 0/1/2: 0.50/0.38/0.50);
+                                                      test 0.67 / 0.68 (pre-training seeds 0/1)
+kshot_cms    0.44       0.49          0.455           dev 0.49 (0.455 for all three seeds)
+kshot_facts  0.23       0.33          0.33            dev 0.33 (0.33 / 0.33 / 0.23)
+ppl_clm      55         2.7           382
+ppl_sc       185        10,063        384
+===========  =========  ============  ==============  ======================================
 
-``kshot_props`` states every property of the CMS objects of the split ("The iron kettle"
-+ "is heavy" / "is light"). At tiny 98% of the variants rise above random weights (median 0.76,
-max 0.93, against 0.46/0.47; ``tests/test_floor.py``). At micro it gives 0.5 for both here; over all
-140 micro facts, zero-shot, the pre-trained micro model picks exactly what random weights pick
-(the shorter phrase) after 40 and 200 steps, and differs only on weight after 600 steps (0.53 vs
-0.47); variant 5 (lr 1e-2, 400 steps) gives 0.40. Width 32 learns no fact of the world within a
-test's budget, so both signals are checked here too, and this stays an expected failure.
-
-Two more formats, measured at micro without success: the QA k-shot proxies as accuracy over the
-candidate answers (``kshot_rag_acc``/``kshot_cbqa_acc``: pre-trained 0.28/0.28, random init
-0.32/0.34 and 0.28/0.28; variant 3 after 400 steps 0.24), and property facts with the object in
-the context and the property as the one scored continuation, which cancels the property words'
-prior ("The foam block" vs "The iron kettle", each + " is light"; 300 pairs over every micro
-object): 0.52 after 40 steps, 0.50 and 0.49 after 200 (variants 3 and 1), random init 0.51/0.47.
+The first columns are this test's ``--limit 40``. ``kshot_props`` asks the object facts in the
+corpus's own words ("The iron kettle" + "is heavy" / "is light"), so it needs the facts and
+nothing else; the question formats of ``kshot_cms`` and the QA proxies need more than width 32
+learns here (exact match stays 0). ``kshot_props`` was 0.5 after 40-300 steps and 0.63 after
+1000 (test split). PPL-SC of the long CLM run is far worse than random: a model trained only on
+causal text learns that the sentinel tokens never occur. At tiny, ``tests/test_floor.py``
+asserts on the shipped suite that ``kshot_facts`` and ``kshot_props`` clear random weights.
 """
 
 from __future__ import annotations
@@ -41,11 +37,12 @@ pytest.importorskip("lm_eval")
 torch.set_num_threads(1)
 
 KSHOT = ("kshot_cms", "kshot_rag", "kshot_cbqa", "kshot_facts", "kshot_props")
+VARIANT, STEPS = 3, 3000  # CLM at the micro grid's middle learning rate; see the table above
 
 
 @pytest.fixture(scope="module")
 def proxies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    """The pre-trained checkpoint through the library; its random-init twin through the CLI."""
+    """Two pre-trained checkpoints through the library; random init of the architecture via the CLI."""
     import json
 
     from benchmark.cli import main
@@ -53,27 +50,36 @@ def proxies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     from benchmark.presets import pretrain_variant, suite_dir
 
     root = tmp_path_factory.mktemp("pre_vs_random")
-    summary = pretrain_variant("micro", 1, out=root, progress_bar=False)
-    pretrained = suite_dir("micro", root, 0) / "v01" / f"checkpoint-{summary['step']}"
+    checkpoints = {}
+    for name, overrides in (("preset", None), ("long", {"max_steps": STEPS})):
+        summary = pretrain_variant("micro", VARIANT, out=root / name, progress_bar=False, overrides=overrides)
+        run = suite_dir("micro", root / name, 0) / f"v{VARIANT:02d}"
+        checkpoints[name] = run / f"checkpoint-{summary['step']}"
+    assert checkpoints["long"].name == f"checkpoint-{STEPS}"
     data = prepare_data("micro", 0, root / "data", n_words=3000)
     names = "ppl_clm,ppl_sc,kshot_cms,kshot_rag,kshot_cbqa,kshot_facts,kshot_props"
-    argv = ["proxies", "--model", str(pretrained), "--random-init", "0", "--data", str(data), "--proxies",
-            names, "--limit", "40", "--batch-size", "16", "--out", str(root / "random.json")]  # fmt: skip
+    long = str(checkpoints["long"])
+    argv = ["proxies", "--model", long, "--random-init", "0", "--data", str(data), "--proxies", names,
+            "--limit", "40", "--batch-size", "16", "--out", str(root / "random.json")]  # fmt: skip
     assert main(argv) == 0
-    random = json.loads((root / "random.json").read_text())
-    assert random["random_init"] == {"architecture_of": str(pretrained), "seed": 0, "saved": None}
-    assert random["config"]["model"] == f"RANDOM_INIT({pretrained}, seed=0)"  # not a deleted temp folder
-    mine = compute_proxies(str(pretrained), data, limit=40, batch_size=16, proxies=names.split(","))
-    return {"pretrained": mine, "random": random}
+    out = {"random": json.loads((root / "random.json").read_text())}
+    assert out["random"]["random_init"] == {"architecture_of": long, "seed": 0, "saved": None}
+    assert out["random"]["config"]["model"] == f"RANDOM_INIT({long}, seed=0)"  # not a temp folder
+    for name, path in checkpoints.items():
+        out[name] = compute_proxies(str(path), data, limit=40, batch_size=16, proxies=names.split(","))
+    return out
 
 
 def test_pretrained_has_lower_perplexity(proxies: dict[str, dict]) -> None:
-    assert proxies["pretrained"]["ppl_clm"] > proxies["random"]["ppl_clm"]
-    assert proxies["pretrained"]["ppl_sc"] > proxies["random"]["ppl_sc"]
+    for name in ("preset", "long"):
+        assert proxies[name]["ppl_clm"] > proxies["random"]["ppl_clm"], name
+    assert proxies["preset"]["ppl_sc"] > proxies["random"]["ppl_sc"]
+    # a CLM model trained long learns that the sentinel tokens never occur (docstring)
+    assert proxies["long"]["ppl_sc"] < proxies["preset"]["ppl_sc"]
 
 
-@pytest.mark.xfail(reason="micro is too weak for k-shot (see the module docstring)", strict=False)
 def test_pretrained_beats_random_on_a_kshot_proxy(proxies: dict[str, dict]) -> None:
-    assert any(proxies["pretrained"][p] > proxies["random"][p] for p in KSHOT), {
-        name: {p: p_[p] for p in KSHOT} for name, p_ in proxies.items()
-    }
+    table = {name: {p: round(p_[p], 3) for p in KSHOT} for name, p_ in proxies.items()}
+    assert any(proxies["long"][p] > proxies["random"][p] for p in KSHOT), table
+    # the measured margin (0.89 vs 0.50) with room for another CPU's float rounding
+    assert proxies["long"]["kshot_props"] > proxies["random"]["kshot_props"] + 0.15, table
