@@ -65,13 +65,16 @@ def data_dir(settings: RunSettings) -> Path:
 
     from benchmark.harness import prepare_data
     from benchmark.presets import get_preset
+    from benchmark.tasks import FAMILY_VERSIONS
 
     path = Path(settings.out) / settings.suite / f"data-world{settings.world_seed}"
     path.parent.mkdir(parents=True, exist_ok=True)
+    versions = json.dumps(FAMILY_VERSIONS, sort_keys=True)  # a new task version rebuilds the data
     with FileLock(str(path) + ".lock"):
-        if not (path / "DONE").exists():
+        done = path / "DONE"
+        if not done.exists() or done.read_text() != versions:
             prepare_data(get_preset(settings.suite).world, settings.world_seed, path)
-            (path / "DONE").write_text("")
+            done.write_text(versions)
     return path
 
 
@@ -160,9 +163,16 @@ def label_kind(suite: str, family: str) -> str | None:
 
 
 def _sft_current(settings: RunSettings, family: str, result: dict[str, Any], kinds: list[str]) -> bool:
-    """Whether an SFT result ran the current recipe and holds every score kind in ``kinds`` (a key
-    that is there may be None: ``em`` of CMS)."""
-    return result.get("recipe") == _recipe(settings, family) and all(k in result for k in kinds)
+    """Whether an SFT result ran the current recipe on the family's current tasks
+    (``FAMILY_VERSIONS``; absent: 1) and holds every score kind in ``kinds`` (a key that is there
+    may be None: ``em`` of CMS)."""
+    from benchmark.tasks import FAMILY_VERSIONS
+
+    return (
+        result.get("recipe") == _recipe(settings, family)
+        and result.get("task_version", 1) == FAMILY_VERSIONS[family]
+        and all(k in result for k in kinds)
+    )
 
 
 def _sft_result(settings: RunSettings, run: Path, checkpoint: Path, family: str, seed: int) -> dict[str, Any]:
@@ -175,9 +185,12 @@ def _sft_result(settings: RunSettings, run: Path, checkpoint: Path, family: str,
         cached = json.loads(path.read_text())
         if _sft_current(settings, family, cached, list(SCORE_KINDS)):
             return cached
+    from benchmark.tasks import FAMILY_VERSIONS
+
     result = run_sft(checkpoint, family, data_dir(settings), preset=settings.suite,
                      sft_seeds=settings.sft_seeds, seed=seed, device=settings.device,
                      **settings.sft_overrides)  # fmt: skip
+    result["task_version"] = FAMILY_VERSIONS[family]
     _write_json(path, result)
     return result
 
@@ -186,7 +199,8 @@ def _sft_entry(result: dict[str, Any]) -> dict[str, Any]:
     """What a record keeps of one family's SFT result."""
     from benchmark.sft import SCORE_KINDS
 
-    keys = ("score", "paper_metric", *SCORE_KINDS, "per_dataset", "seed_std", "seeds", "evaluator", "recipe")
+    keys = ("score", "paper_metric", *SCORE_KINDS, "per_dataset", "seed_std", "seeds", "evaluator", "recipe",
+            "task_version")  # fmt: skip
     return {k: result.get(k) for k in keys if k in result}
 
 
@@ -250,6 +264,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
         "proxies": checkpoints[str(final_step)]["proxies"],
         "checkpoints": checkpoints,
         "signal_versions": _signal_versions(),
+        "task_versions": _task_versions(),
         "sft": sft,
         "timings_s": {k: round(t, 1) for k, t in timings.items()},
         "settings": settings.to_dict(),
@@ -278,6 +293,37 @@ def missing_signals(record: dict[str, Any]) -> list[str]:
     return [
         n for n in EXTRA_SIGNALS if n not in record.get("proxies", {}) or held.get(n, 1) != signal_version(n)
     ]
+
+
+def stale_tasks(record: dict[str, Any]) -> list[str]:
+    """The families whose tasks changed since ``record``'s proxies were measured: its
+    ``task_versions`` (absent: all 1) differ from ``FAMILY_VERSIONS``."""
+    from benchmark.tasks import FAMILY_VERSIONS
+
+    held = record.get("task_versions", {})
+    return [f for f, version in FAMILY_VERSIONS.items() if held.get(f, 1) != version]
+
+
+def _task_versions() -> dict[str, int]:
+    from benchmark.tasks import FAMILY_VERSIONS
+
+    return dict(FAMILY_VERSIONS)
+
+
+def _family_proxies(
+    settings: RunSettings, run: Path, step: int, checkpoint: Path, limit: int | None, family: str
+) -> dict[str, Any]:
+    """The proxies and extra signals of one checkpoint that read ``family``'s tasks, measured on
+    its current version (cached per version in the run folder)."""
+    from benchmark.harness import EXTRA_SIGNALS, PROXIES, compute_proxies
+    from benchmark.harness.runner import proxy_specs
+    from benchmark.tasks import FAMILY_VERSIONS
+
+    names = [n for n in (*PROXIES, *EXTRA_SIGNALS) if proxy_specs()[n].get("family") == family]
+    path = run / "proxies" / f"checkpoint-{step}-limit{limit}-{family}{FAMILY_VERSIONS[family]}.json"
+    value = _cached(path, lambda: compute_proxies(str(checkpoint), data_dir(settings), settings.device,
+                                                  limit, proxies=names))  # fmt: skip
+    return {k: v for k, v in _proxy_summary(value).items() if k != "seconds"}
 
 
 def _signal_versions() -> dict[str, int]:
@@ -325,6 +371,17 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
         record["proxies"] = record["checkpoints"][str(record["pretrain"]["steps"])]["proxies"]
         record["signal_versions"] = _signal_versions()
         record["timings_s"]["extra_signals_s"] = round(time.perf_counter() - t0, 1)
+    families = stale_tasks(record)
+    if families:
+        t1 = time.perf_counter()
+        for step, path in ckpts:
+            entry = record["checkpoints"][str(step)]
+            for family in families:
+                limit = entry["proxy_limit"]
+                entry["proxies"].update(_family_proxies(settings, run, step, path, limit, family))
+        record["proxies"] = record["checkpoints"][str(record["pretrain"]["steps"])]["proxies"]
+        record["task_versions"] = _task_versions()
+        record["timings_s"]["task_proxies_s"] = round(time.perf_counter() - t1, 1)
     for family in stale_sft(settings, record):
         t1 = time.perf_counter()
         record.setdefault("sft", {})[family] = _sft_entry(
@@ -361,8 +418,9 @@ def pending(settings: RunSettings, variants: list[int], seeds: list[int]) -> lis
 def outdated(settings: RunSettings, variants: list[int], seeds: list[int]) -> list[tuple[int, int]]:
     """The (variant, seed) jobs whose record exists but is out of date, seed-major.
 
-    Out of date: it lacks an extra signal (``missing_signals``), or an SFT family ran another
-    recipe or lacks the suite's label score (``stale_sft``).
+    Out of date: it lacks an extra signal (``missing_signals``), its proxies read tasks of an
+    older version (``stale_tasks``), or an SFT family ran another recipe or older tasks, or
+    lacks the suite's label score (``stale_sft``).
     """
     out = []
     for s in seeds:
@@ -374,7 +432,7 @@ def outdated(settings: RunSettings, variants: list[int], seeds: list[int]) -> li
                 record = json.loads(path.read_text())
             except json.JSONDecodeError as exc:
                 raise SftcastError(f"{path}: not a JSON record ({exc.msg}, line {exc.lineno})") from exc
-            if missing_signals(record) or stale_sft(settings, record):
+            if missing_signals(record) or stale_tasks(record) or stale_sft(settings, record):
                 out.append((v, s))
     return out
 

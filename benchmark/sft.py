@@ -7,8 +7,9 @@ family's subsets are mixed into one training set, so one SFT run serves a whole 
 ``sft_seeds=K`` runs K seeds and averages their scores.
 
 A training example is ``prompt + " " + answer + EOS`` with the loss on ``" " + answer + EOS``:
-the continuation the evaluation scores. Scores per subset and per family (the mean over
-subsets, as in the paper):
+the continuation the evaluation scores (a partially scored record, one with ``continuation``,
+trains on its gold context and ``" " + continuation``: ``training_pair``). Scores per subset and
+per family (the mean over subsets, as in the paper):
 
 - ``acc``: accuracy by log-likelihood over ``choices`` (CMS: the paper's score; RAG/CBQA: the
   continuous "accuracy over all candidate values");
@@ -129,6 +130,14 @@ def encode(tokenizer: Any, prompt: str, answer: str, max_len: int) -> tuple[list
     return p + r, len(p)
 
 
+def training_pair(record: dict[str, Any]) -> tuple[str, str]:
+    """(prompt, response) SFT trains on: ``prompt`` and ``answer``, or for a partially scored record
+    (``continuation``) the gold context and the continuation, the text its evaluation scores."""
+    if "continuation" in record:
+        return f"{record['prompt']} {record['answer']}", record["continuation"]
+    return record["prompt"], record["answer"]
+
+
 def _batches(examples: list[tuple[list[int], int]], recipe: SFTRecipe, seed: int, pad: int):
     """``recipe.steps`` batches drawn in seeded epochs, padded to the longest in the batch."""
     import torch
@@ -185,7 +194,7 @@ def finetune(model: Any, tokenizer: Any, records: list[dict[str, Any]], recipe: 
 
     torch.manual_seed(seed)
     max_len = int(getattr(model.config, "max_position_embeddings", 2048))
-    examples = [encode(tokenizer, r["prompt"], r["answer"], max_len) for r in records]
+    examples = [encode(tokenizer, *training_pair(r), max_len) for r in records]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     optimizer = torch.optim.AdamW(
         param_groups(model, recipe.weight_decay), lr=recipe.learning_rate, betas=(0.9, recipe.beta2)
@@ -246,6 +255,22 @@ def _choice_logliks(model: Any, prompt: list[int], choices: list[list[int]]) -> 
     return totals
 
 
+def _truncated_logliks(model: Any, prompt: list[int], choices: list[list[int]], max_len: int) -> list[float]:
+    """``_choice_logliks`` with each ``prompt + choice`` cut from the left to ``max_len + 1`` tokens,
+    as lm-eval's ``HFLM`` cuts a request (the last token is never an input); the choices with the
+    same cut share one pass of the prompt."""
+    out = [0.0] * len(choices)
+    groups: dict[int, list[int]] = {}
+    for i, c in enumerate(choices):
+        cut = min(max(0, len(prompt) + len(c) - max_len - 1), len(prompt) - 1)
+        groups.setdefault(cut, []).append(i)
+    for cut, members in groups.items():
+        values = _choice_logliks(model, prompt[cut:], [choices[i] for i in members])
+        for i, value in zip(members, values, strict=True):
+            out[i] = value
+    return out
+
+
 def _greedy(model: Any, tokenizer: Any, prompts: list[list[int]], max_new_tokens: int) -> list[str]:
     """Greedy continuations of left-padded ``prompts``, cut at EOS or a newline."""
     import torch
@@ -277,16 +302,22 @@ def _evaluate_direct(
     import torch
 
     from benchmark.harness.utils import choice_scores, exact_match
+    from benchmark.tasks.records import partial_contexts
 
     max_len = int(getattr(model.config, "max_position_embeddings", 2048))
     items, prompts = [], []
     with torch.no_grad():
         for r in records:
-            choices = [tokenizer(" " + c, add_special_tokens=False)["input_ids"] for c in r["choices"]]
             prompt = tokenizer(r["prompt"], add_special_tokens=False)["input_ids"]
-            prompt = prompt[max(0, len(prompt) + max(len(c) for c in choices) - max_len) :]
-            items.append(choice_scores(_choice_logliks(model, prompt, choices), r["gold"]))
             prompts.append(prompt[max(0, len(prompt) + recipe.max_new_tokens - max_len) :])
+            if "continuation" in r:  # one continuation after each choice's context
+                cont = tokenizer(" " + r["continuation"], add_special_tokens=False)["input_ids"]
+                contexts = [tokenizer(c, add_special_tokens=False)["input_ids"] for c in partial_contexts(r)]
+                lls = [_truncated_logliks(model, c, [cont], max_len)[0] for c in contexts]
+            else:
+                choices = [tokenizer(" " + c, add_special_tokens=False)["input_ids"] for c in r["choices"]]
+                lls = _truncated_logliks(model, prompt, choices, max_len)
+            items.append(choice_scores(lls, r["gold"]))
         em = None
         if with_em:
             hits = []

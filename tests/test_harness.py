@@ -215,6 +215,41 @@ def test_render_tasks_writes_an_include_path(setup: dict[str, Path], tmp_path: P
         render_tasks(tmp_path, tmp_path / "z", proxies=["kshot_cms"])
 
 
+def test_partially_scored_subset_runs_as_lm_eval_runs_winogrande(
+    setup: dict[str, Path], tmp_path: Path
+) -> None:
+    """OpenBookQA-shaped records carry ``continuation``: render_tasks gives them kshot_partial.yaml,
+    lm-eval sends one request per choice with the choice in the context and the same continuation,
+    the 1-shot example shows the gold context and its continuation, and sftcast_hf equals hf."""
+    from lm_eval.tasks import TaskManager
+
+    from benchmark.tasks import build_tasks, export_tasks
+    from benchmark.tasks.records import partial_contexts
+    from benchmark.world import World
+
+    obqa = build_tasks(World.generate("micro", seed=0), families=["cms"])["cms"]["openbookqa"]
+    data = export_tasks({"cms": {"openbookqa": obqa}}, tmp_path / "data")
+    out = render_tasks(data, tmp_path / "tasks", split="test", proxies=["kshot_cms"])
+    assert "kshot_partial.yaml" in (out / "kshot_cms_openbookqa.yaml").read_text()
+    task = TaskManager(include_path=str(out), include_defaults=False).load(["kshot_cms_openbookqa"])
+    task = task["tasks"]["kshot_cms_openbookqa"]
+    task.build_all_requests(limit=3)
+    shots = {f"{r['prompt']} {r['answer']} {r['continuation']}" for r in obqa["train"]}  # gold in context
+    for i, doc in enumerate(obqa["test"][:3]):
+        instances = [x for x in task.instances if x.doc_id == i]
+        assert [x.args[1] for x in instances] == [" " + doc["continuation"]] * len(doc["choices"])
+        shot = instances[0].args[0].rpartition("\n\n")[0]
+        assert [x.args[0] for x in instances] == [f"{shot}\n\n{c}" for c in partial_contexts(doc)]
+        assert shot in shots
+    fast = compute_proxies(str(setup["model"]), data, split="test", proxies=["kshot_cms"], limit=12,
+                           tasks_dir=tmp_path / "fast")  # fmt: skip
+    plain = compute_proxies(str(setup["model"]), data, split="test", proxies=["kshot_cms"], limit=12,
+                            tasks_dir=tmp_path / "plain", backend="hf")  # fmt: skip
+    assert fast["kshot_cms"] == plain["kshot_cms"]
+    for metric, value in plain["detail"]["kshot_cms_openbookqa"].items():
+        assert fast["detail"]["kshot_cms_openbookqa"][metric] == pytest.approx(value, rel=1e-5), metric
+
+
 # ---------------------------------------------------------------------------------------------
 # kshot_facts: the single-hop closed-book facts as the start of a corpus sentence
 

@@ -165,6 +165,42 @@ def test_a_signal_of_a_new_version_is_measured_again(micro_run, monkeypatch):
     assert len(caches) == len(full["checkpoints"])  # measured anew at every checkpoint
 
 
+def test_a_family_whose_tasks_changed_is_measured_again(micro_run):
+    """A record (and an SFT cache) of an older ``FAMILY_VERSIONS`` gets that family's proxies at
+    every checkpoint and its SFT again; the data folder is rebuilt first. Nothing else changes."""
+    from benchmark import runner
+    from benchmark.tasks import FAMILY_VERSIONS
+
+    settings, _ = micro_run
+    path = record_path(settings, 6, 0)
+    full = json.loads(path.read_text())
+    assert full["task_versions"] == FAMILY_VERSIONS
+    assert full["sft"]["cms"]["task_version"] == FAMILY_VERSIONS["cms"]
+    old = json.loads(path.read_text())
+    del old["task_versions"]  # a record from before task versions: every family at 1
+    old["sft"]["cms"]["task_version"] = 1
+    for entry in old["checkpoints"].values():
+        entry["proxies"]["kshot_cms"] = -1.0
+    path.write_text(json.dumps(old))
+    run = Path(settings.out) / "micro" / "seed0" / "v06"
+    cache = json.loads((run / "sft" / "cms-k1.json").read_text())
+    (run / "sft" / "cms-k1.json").write_text(json.dumps({**cache, "task_version": 1}))
+    done = Path(settings.out) / "micro" / "data-world0" / "DONE"
+    done.write_text("")  # data built before task versions
+    assert runner.stale_tasks(old) == ["cms"] and runner.stale_sft(settings, old) == ["cms"]
+    assert outdated(settings, [1, 6], [0]) == [(6, 0)]
+    upgraded = runner.upgrade_record(settings, 6, 0)  # in this process: run_suite's lanes are spawned
+    assert json.loads(done.read_text()) == FAMILY_VERSIONS
+    assert upgraded["timings_s"].pop("task_proxies_s") >= 0 and upgraded["timings_s"].pop("sft_cms_s") >= 0
+    full["timings_s"].pop("sft_cms_s")
+    assert upgraded["checkpoints"] == full["checkpoints"] and upgraded["sft"] == full["sft"]  # deterministic
+    assert {k: v for k, v in upgraded.items() if k != "settings"} == {
+        k: v for k, v in full.items() if k != "settings"
+    }
+    path.write_text(json.dumps(upgraded))
+    assert outdated(settings, [1, 6], [0]) == []
+
+
 def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
     settings, _ = micro_run
     decl = {

@@ -23,11 +23,16 @@ from benchmark.sft import (
 )
 
 torch.set_num_threads(1)
+STEPS = 1500  # pre-training steps of the fixture's checkpoint (its docstring)
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory) -> tuple[Path, Path]:
-    """A micro pre-trained checkpoint (world corpus, BPE, 40 CLM steps) and the micro tasks."""
+    """A micro pre-trained checkpoint (world corpus, BPE, ``STEPS`` CLM steps) and the micro tasks.
+
+    The preset's 40 steps store no fact, so CMS accuracy after SFT moved only through answer
+    priors; after 1500 steps (about 10 s) SFT lifts CMS accuracy from 0.37 to 0.42 (limit none).
+    """
     from benchmark.corpus import build_corpus
     from benchmark.presets import get_preset
     from benchmark.tasks import build_tasks, export_tasks
@@ -40,10 +45,10 @@ def setup(tmp_path_factory) -> tuple[Path, Path]:
     texts = build_corpus(world, "DC-0", n_tokens=40_000, seed=0)
     tok = train_tokenizer(texts, vocab_size=384)
     preset = get_preset("micro")
-    cfg = TrainConfig(**preset.train).replace(num_threads=1, learning_rate=1e-2)
+    cfg = TrainConfig(**preset.train).replace(num_threads=1, learning_rate=1e-2, max_steps=STEPS)
     ids = tok(texts, add_special_tokens=False)["input_ids"]
     train(ids, tok, preset.llama_config(len(tok)), cfg, root / "pre", resume=False, progress_bar=False)
-    return root / "pre" / "checkpoint-40", export_tasks(build_tasks(world), root / "tasks")
+    return root / "pre" / f"checkpoint-{STEPS}", export_tasks(build_tasks(world), root / "tasks")
 
 
 def test_loss_is_on_the_response_only(setup) -> None:
@@ -112,8 +117,10 @@ def test_harness_and_direct_evaluation_agree(setup, family: str) -> None:
     direct = evaluate(model, tok, family, setup[1], evaluator="direct", limit=20)
     harness = evaluate(model, tok, family, setup[1], evaluator="harness", limit=20)
     assert harness["acc"] == pytest.approx(direct["acc"])
-    assert harness["gold_loglik"] == pytest.approx(direct["gold_loglik"], abs=1e-2)
-    assert harness["gold_prob"] == pytest.approx(direct["gold_prob"], abs=5e-3)
+    # the same left truncation as lm-eval's HFLM (micro prompts reach the 64-token context)
+    for subset, scores in direct["per_dataset"].items():
+        assert harness["per_dataset"][subset]["gold_loglik"] == pytest.approx(scores["gold_loglik"], abs=1e-3)
+        assert harness["per_dataset"][subset]["gold_prob"] == pytest.approx(scores["gold_prob"], abs=1e-4)
     assert 0 < direct["gold_prob"] < 1
     assert harness["em"] == pytest.approx(direct["em"])  # one exact-match rule (harness.utils); None for CMS
 

@@ -23,6 +23,7 @@ Data folder (``prepare_heldout`` writes the first file, ``benchmark.tasks`` the 
 
     heldout_text.jsonl                  {"id", "text"}: held-out pre-training documents
     <family>/<subset>/<split>.jsonl     {"id", "family", "subset", "prompt", "choices", "gold", "answer"}
+                                        (+ "continuation": partial scoring, kshot_partial.yaml)
 
 Perplexities are per token of the evaluated model's tokenizer (``utils.model_tokenizer``):
 within a suite every variant shares one tokenizer, so token perplexity is what the pre-training
@@ -69,8 +70,9 @@ PROXIES = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
 # Extra signals in proxies.yaml, beyond the paper's five; the suite runner records them too.
 EXTRA_SIGNALS = ("kshot_facts", "kshot_props")
 # Bumped whenever a proxy's numbers change, so caches of proxy results (benchmark.runner's
-# ``proxies/checkpoint-*.json``) are recomputed. "2": ppl_sc corrupts spans of tokens (task version 2.0).
-PROXY_VERSION = "2"
+# ``proxies/checkpoint-*.json``) are recomputed. "2": ppl_sc corrupts spans of tokens (task version 2.0);
+# "3": CMS tasks version 2 (``benchmark.tasks.FAMILY_VERSIONS``; records are upgraded per family).
+PROXY_VERSION = "3"
 
 
 def signal_version(name: str) -> int:
@@ -184,6 +186,8 @@ def render_tasks(
 
     A missing file raises ``SftcastError``. ``tasks.json`` in the folder records what was rendered.
     """
+    from benchmark.harness.utils import is_partial
+
     data = Path(data_dir).resolve()
     if split not in SPLITS:
         raise SftcastError(f"unknown split {split!r} (known: {', '.join(SPLITS)})")
@@ -218,7 +222,8 @@ def render_tasks(
         for subset in found:
             data_files = {"train": str(data / family / subset / "train.jsonl"),
                           "test": str(data / family / subset / f"{split}.jsonl")}  # fmt: skip
-            choice = spec.get("template", "kshot_choice")
+            partial = is_partial(data_files["test"])
+            choice = spec.get("template") or ("kshot_partial" if partial else "kshot_choice")
             kinds = [(choice, "")] + ([("kshot_generate", "_gen")] if spec["generative"] else [])
             for template, suffix in kinds:
                 task = _task_name(spec["task"], subset, suffix)

@@ -50,12 +50,35 @@ TASK_FIELDS = ("id", "family", "subset", "prompt", "choices", "gold", "answer")
 def load_jsonl_splits(data_files: dict[str, str], **_: Any) -> Any:
     """``custom_dataset`` for the task families: ``{split: path}`` -> a ``DatasetDict``.
 
-    Only ``TASK_FIELDS`` are kept; generators may add their own fields (hops, passages ids).
+    Only ``TASK_FIELDS`` are kept, and ``continuation`` where every row of the split has one
+    (partial scoring, ``kshot_partial.yaml``); generators may add their own fields (hops, ...).
     """
     splits = {split: read_jsonl(path) for split, path in data_files.items()}
-    return _dataset_dict(
-        {split: [{k: r[k] for k in TASK_FIELDS} for r in rows] for split, rows in splits.items()}
-    )
+    out = {}
+    for split, rows in splits.items():
+        keep = TASK_FIELDS + (("continuation",) if rows and all("continuation" in r for r in rows) else ())
+        out[split] = [{k: r[k] for k in keep} for r in rows]
+    return _dataset_dict(out)
+
+
+def is_partial(path: str | Path) -> bool:
+    """Whether a task file's records are partially scored (its first record has ``continuation``)."""
+    with open(path, encoding="utf-8") as fh:
+        first = next((line for line in fh if line.strip()), None)
+    return first is not None and "continuation" in json.loads(first)
+
+
+def partial_gold(doc: dict[str, Any]) -> int:
+    """``doc_to_text`` of ``kshot_partial.yaml``: an int, which tells lm-eval that the choices are
+    the contexts (its multiple-input mode, as in Winogrande), and which context is the gold one."""
+    return int(doc["gold"])
+
+
+def partial_contexts(doc: dict[str, Any]) -> list[str]:
+    """``doc_to_choice`` of ``kshot_partial.yaml``: ``benchmark.tasks.records.partial_contexts``."""
+    from benchmark.tasks.records import partial_contexts as contexts
+
+    return contexts(doc)
 
 
 def cloze_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

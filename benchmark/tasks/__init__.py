@@ -19,8 +19,16 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from benchmark.tasks import cbqa, cms, rag  # noqa: F401 - registers the subsets
-from benchmark.tasks.base import SPLIT_SIZES, SUBSETS, Subset, TaskContext
-from benchmark.tasks.records import SPLITS, Tasks, export_tasks, load_records, validate_record, write_jsonl
+from benchmark.tasks.base import FAMILY_VERSIONS, SPLIT_SIZES, SUBSETS, Subset, TaskContext
+from benchmark.tasks.records import (
+    SPLITS,
+    Tasks,
+    export_tasks,
+    load_records,
+    partial_contexts,
+    validate_record,
+    write_jsonl,
+)
 
 if TYPE_CHECKING:
     from benchmark.world import World
@@ -75,6 +83,7 @@ def load_real(*args: Any, **kwargs: Any) -> Any:
 
 __all__ = [
     "FAMILIES",
+    "FAMILY_VERSIONS",
     "SPLITS",
     "SPLIT_SIZES",
     "SUBSETS",
@@ -85,6 +94,7 @@ __all__ = [
     "get_subset",
     "load_real",
     "load_records",
+    "partial_contexts",
     "task_stats",
     "validate_record",
     "write_jsonl",

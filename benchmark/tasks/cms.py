@@ -13,6 +13,14 @@ hellaswag      an event with an object, four endings (one physically right) 4
 winogrande     a twin sentence with a blank for one of two objects         2
 openbookqa     "which of these objects ...?", four objects                 4
 =============  ==========================================================  =======
+
+OpenBookQA rows are partially scored, as lm-eval scores Winogrande (``records.partial_contexts``):
+"Question: Which of these objects is light?\nAnswer: The foam block" + " is light.", one context
+per object and the property as the one scored continuation. Scoring the object names as
+continuations instead measured the object-name prior (86% of one tiny variant's answers were the
+likeliest name; every variant 0.21-0.27 after SFT, random init 0.34); partial scoring asks in
+the corpus's direction (object, then property): 0.45-0.66 for three CLM variants, 0.336 for SC
+and for random init (``calibration/README.md``, attempt 3). ``FAMILY_VERSIONS["cms"]`` 2.
 """
 
 from __future__ import annotations
@@ -240,12 +248,13 @@ def build_openbookqa(ctx: TaskContext, split: str, rng: random.Random) -> list[d
             if len(others) < 3:
                 continue
             group = []
+            phrase = property_phrase(value)
             for template in WHICH:
                 options = [obj, *rng.sample(others, 3)]
                 rng.shuffle(options)
                 group.append({
-                    "prompt": _qa(template.format(phrase=property_phrase(value))),
-                    "choices": [o.name for o in options], "answer": obj.name,
+                    "prompt": _qa(template.format(phrase=phrase)), "continuation": f"{phrase}.",
+                    "choices": [f"The {o.name}" for o in options], "answer": f"The {obj.name}",
                     "entity": obj.name, "entities": [o.name for o in options],
                     "attribute": prop, "asked": value,
                 })  # fmt: skip

@@ -7,7 +7,10 @@ A record is one multiple-choice (or exact-match) item::
      "choices": ["Belmora", "Cadrith", ...], "gold": 1, "answer": "Cadrith"}
 
 The model's continuation is ``" " + choice`` after ``prompt``; ``answer == choices[gold]``.
-Extra keys are allowed (``entity``, ``entities``, ``hops``, ``passages``, ...).
+A record with a ``continuation`` is scored as lm-eval scores Winogrande ("partial scoring"): each
+choice goes into the context, ``prompt + " " + choice``, and the one scored continuation is
+``" " + continuation`` (``partial_contexts``); SFT trains on the gold context. Extra keys are
+allowed (``entity``, ``entities``, ``hops``, ``passages``, ...).
 """
 
 from __future__ import annotations
@@ -74,6 +77,14 @@ def validate_record(record: Mapping[str, Any]) -> None:
         raise SftcastError(f"record {rid}: answer must equal choices[gold]")
     if record["prompt"].endswith((" ", "\t")):
         raise SftcastError(f"record {rid}: the prompt must not end with whitespace")
+    cont = record.get("continuation")
+    if cont is not None and (not isinstance(cont, str) or not cont.strip() or cont != cont.lstrip()):
+        raise SftcastError(f"record {rid}: continuation must be a non-empty string without leading space")
+
+
+def partial_contexts(record: Mapping[str, Any]) -> list[str]:
+    """The contexts of a partially scored record (one with ``continuation``): ``prompt + " " + choice``."""
+    return [f"{record['prompt']} {choice}" for choice in record["choices"]]
 
 
 def export_tasks(tasks: Tasks, out_dir: str | Path) -> Path:
