@@ -43,12 +43,13 @@ KSHOT = ("kshot_cms", "kshot_rag", "kshot_cbqa")
 
 
 def default_data_dir(world: str = "tiny", seed: int = 0, quiet: bool = False) -> Path:
-    """``runs/proxy_data/{world}-seed{seed}``, written from the world on first use."""
+    """``runs/proxy_data/{world}-seed{seed}``, written from the world on first use and again
+    when the tasks changed (``data_current``)."""
     from benchmark.harness import prepare_data
-    from benchmark.harness.runner import HELDOUT_FILE
+    from benchmark.harness.runner import data_current
 
     data = Path("runs/proxy_data") / f"{world}-seed{seed}"
-    if not (data / HELDOUT_FILE).is_file():
+    if not data_current(data):
         prepare_data(world, seed, data)
         if not quiet:
             print(f"wrote {data} (world {world}, seed {seed})", file=sys.stderr)

@@ -60,21 +60,19 @@ def record_path(settings: RunSettings, variant: int, seed: int) -> Path:
 
 
 def data_dir(settings: RunSettings) -> Path:
-    """The suite's data folder (tasks + held-out text), built once from its world under a lock."""
+    """The suite's data folder (tasks + held-out text), built from its world under a lock, and
+    built again when the tasks changed (``benchmark.harness.runner.data_current``)."""
     from filelock import FileLock
 
     from benchmark.harness import prepare_data
+    from benchmark.harness.runner import data_current
     from benchmark.presets import get_preset
-    from benchmark.tasks import FAMILY_VERSIONS
 
     path = Path(settings.out) / settings.suite / f"data-world{settings.world_seed}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    versions = json.dumps(FAMILY_VERSIONS, sort_keys=True)  # a new task version rebuilds the data
     with FileLock(str(path) + ".lock"):
-        done = path / "DONE"
-        if not done.exists() or done.read_text() != versions:
+        if not data_current(path):
             prepare_data(get_preset(settings.suite).world, settings.world_seed, path)
-            done.write_text(versions)
     return path
 
 

@@ -185,12 +185,12 @@ def test_a_family_whose_tasks_changed_is_measured_again(micro_run):
     run = Path(settings.out) / "micro" / "seed0" / "v06"
     cache = json.loads((run / "sft" / "cms-k1.json").read_text())
     (run / "sft" / "cms-k1.json").write_text(json.dumps({**cache, "task_version": 1}))
-    done = Path(settings.out) / "micro" / "data-world0" / "DONE"
-    done.write_text("")  # data built before task versions
+    stamp = Path(settings.out) / "micro" / "data-world0" / "task_versions.json"
+    stamp.unlink()  # data built before task versions
     assert runner.stale_tasks(old) == ["cms"] and runner.stale_sft(settings, old) == ["cms"]
     assert outdated(settings, [1, 6], [0]) == [(6, 0)]
     upgraded = runner.upgrade_record(settings, 6, 0)  # in this process: run_suite's lanes are spawned
-    assert json.loads(done.read_text()) == FAMILY_VERSIONS
+    assert json.loads(stamp.read_text()) == FAMILY_VERSIONS
     assert upgraded["timings_s"].pop("task_proxies_s") >= 0 and upgraded["timings_s"].pop("sft_cms_s") >= 0
     full["timings_s"].pop("sft_cms_s")
     assert upgraded["checkpoints"] == full["checkpoints"] and upgraded["sft"] == full["sft"]  # deterministic

@@ -22,6 +22,7 @@ every proxy to 1e-6), so the command above, with ``--model hf``, stays the refer
 Data folder (``prepare_heldout`` writes the first file, ``benchmark.tasks`` the rest)::
 
     heldout_text.jsonl                  {"id", "text"}: held-out pre-training documents
+    task_versions.json                  the tasks' FAMILY_VERSIONS (prepare_data writes it last)
     <family>/<subset>/<split>.jsonl     {"id", "family", "subset", "prompt", "choices", "gold", "answer"}
                                         (+ "continuation": partial scoring, kshot_partial.yaml)
 
@@ -49,6 +50,7 @@ from benchmark.errors import SftcastError
 
 HARNESS_DIR = Path(__file__).resolve().parent
 HELDOUT_FILE = "heldout_text.jsonl"
+DATA_STAMP = "task_versions.json"  # prepare_data's last file: the FAMILY_VERSIONS it wrote
 FAMILIES = ("cms", "rag", "cbqa")
 SPLITS = ("train", "dev", "test")
 PROXY_SPLIT = "dev"  # k-shot proxies read dev, so the test split stays the SFT label's alone
@@ -127,13 +129,22 @@ def prepare_data(
     Default folder: ``runs/proxy_data/{world_size}-seed{seed}``. Tasks come from
     ``benchmark.tasks.build_tasks(World.generate(world_size, seed), seed)``.
     """
-    from benchmark.tasks import build_tasks, export_tasks
+    from benchmark.tasks import FAMILY_VERSIONS, build_tasks, export_tasks
     from benchmark.world import World
 
     out = Path(out_dir) if out_dir is not None else Path("runs/proxy_data") / f"{world_size}-seed{seed}"
     export_tasks(build_tasks(World.generate(size=world_size, seed=seed), seed), out)
     prepare_heldout(out, world_size, seed, n_words)
+    _write_text(out / DATA_STAMP, json.dumps(FAMILY_VERSIONS, sort_keys=True) + "\n")  # written last
     return out
+
+
+def data_current(data_dir: str | Path) -> bool:
+    """Whether ``prepare_data`` finished ``data_dir`` with the current tasks (``FAMILY_VERSIONS``)."""
+    from benchmark.tasks import FAMILY_VERSIONS
+
+    stamp = Path(data_dir) / DATA_STAMP
+    return stamp.is_file() and json.loads(stamp.read_text()) == FAMILY_VERSIONS
 
 
 def find_subsets(data_dir: str | Path, family: str, split: str) -> list[str]:
