@@ -36,7 +36,18 @@ EXTRA_PROXIES = ("ppl_clm_raw", "ppl_sc_raw", "ppl_clm_bpb", "kshot_rag_acc", "k
 
 
 def _row(record: dict[str, Any], label_score: dict[str, str]) -> dict[str, Any]:
+    from benchmark.runner import stale_tasks
+    from benchmark.tasks import FAMILY_VERSIONS
+
     v = record["variant"]
+    old = stale_tasks(record) + [
+        f for f, scores in record["sft"].items() if scores.get("task_version", 1) != FAMILY_VERSIONS.get(f, 1)
+    ]
+    if old:
+        raise SftcastError(
+            f"the record of variant {v['id']}, seed {record['seed']} was measured on older tasks of "
+            f"{', '.join(sorted(set(old)))}: bring the records up to date with `sftcast suite run`"
+        )
     row: dict[str, Any] = {"model_id": str(v["id"]), "seed": record["seed"]}
     row.update({k: v.get(k) for k in CONFIG})
     for p in (*PROXIES, *EXTRA_PROXIES):

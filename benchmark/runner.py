@@ -128,7 +128,7 @@ def _extra_signals(
     def cache_file(n: str) -> Path:
         version = signal_version(n)
         tag = n if version == 1 else f"{n}.{version}"
-        return run / "proxies" / f"checkpoint-{step}-limit{limit}-{tag}-v{PROXY_VERSION}.json"
+        return run / "proxies" / f"checkpoint-{step}-limit{limit}-{tag}-v{PROXY_VERSION}-{_tasks_tag()}.json"
 
     paths = {n: cache_file(n) for n in EXTRA_SIGNALS}
     todo = [n for n, path in paths.items() if not path.exists()]
@@ -226,7 +226,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     for step, path in ckpts:
         limit = settings.final_proxy_limit if step == final_step else settings.checkpoint_proxy_limit
         proxies = _cached(
-            run / "proxies" / f"checkpoint-{step}-limit{limit}-v{PROXY_VERSION}.json",
+            run / "proxies" / f"checkpoint-{step}-limit{limit}-v{PROXY_VERSION}-{_tasks_tag()}.json",
             lambda path=path, limit=limit: compute_proxies(str(path), data, settings.device, limit),
         )
         checkpoints[str(step)] = {
@@ -308,17 +308,24 @@ def _task_versions() -> dict[str, int]:
     return dict(FAMILY_VERSIONS)
 
 
+def _tasks_tag() -> str:
+    """``FAMILY_VERSIONS`` in a cache file name ("cbqa1-cms2-rag1"): a cache of older tasks is not read."""
+    return "-".join(f"{f}{v}" for f, v in sorted(_task_versions().items()))
+
+
 def _family_proxies(
     settings: RunSettings, run: Path, step: int, checkpoint: Path, limit: int | None, family: str
 ) -> dict[str, Any]:
     """The proxies and extra signals of one checkpoint that read ``family``'s tasks, measured on
     its current version (cached per version in the run folder)."""
-    from benchmark.harness import EXTRA_SIGNALS, PROXIES, compute_proxies
+    from benchmark.harness import EXTRA_SIGNALS, PROXIES, PROXY_VERSION, compute_proxies, signal_version
     from benchmark.harness.runner import proxy_specs
     from benchmark.tasks import FAMILY_VERSIONS
 
     names = [n for n in (*PROXIES, *EXTRA_SIGNALS) if proxy_specs()[n].get("family") == family]
-    path = run / "proxies" / f"checkpoint-{step}-limit{limit}-{family}{FAMILY_VERSIONS[family]}.json"
+    signals = "-".join(f"{n}.{signal_version(n)}" for n in names if n in EXTRA_SIGNALS)
+    tag = f"{family}{FAMILY_VERSIONS[family]}-{signals}-v{PROXY_VERSION}"
+    path = run / "proxies" / f"checkpoint-{step}-limit{limit}-{tag}.json"
     value = _cached(path, lambda: compute_proxies(str(checkpoint), data_dir(settings), settings.device,
                                                   limit, proxies=names))  # fmt: skip
     return {k: v for k, v in _proxy_summary(value).items() if k != "seconds"}
@@ -346,10 +353,11 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
     """The record of (variant, seed) brought up to date; nothing else in it changes.
 
     It gains the extra signals it lacks, measured on the run folder's checkpoints with each
-    checkpoint's recorded document limit, and each family whose SFT recipe changed since it was
-    written, or that lacks the suite's label score (``stale_sft``), is fine-tuned again with the
-    current recipe. A run folder without its weights (a fresh clone) is pre-trained again first
-    with ``settings``, as ``run_variant`` would.
+    checkpoint's recorded document limit; a family whose tasks changed (``stale_tasks``) has its
+    proxies and signals measured again at every checkpoint; and each family whose SFT recipe or
+    tasks changed since it was written, or that lacks the suite's label score (``stale_sft``), is
+    fine-tuned again with the current recipe. A run folder without its weights (a fresh clone)
+    is pre-trained again first with ``settings``, as ``run_variant`` would.
     ``timings_s`` gains the time of each part redone; ``total_s`` stays the original run's.
     """
     import torch
@@ -372,6 +380,11 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
     families = stale_tasks(record)
     if families:
         t1 = time.perf_counter()
+        if sorted(record["checkpoints"], key=int) != [str(step) for step, _ in ckpts]:
+            raise SftcastError(
+                f"{run.name}: checkpoints {[s for s, _ in ckpts]} do not match the record of variant "
+                f"{variant}, seed {seed} ({sorted(record['checkpoints'], key=int)})"
+            )
         for step, path in ckpts:
             entry = record["checkpoints"][str(step)]
             for family in families:
@@ -449,9 +462,9 @@ def run_suite(
 
     ``variants`` × ``seeds`` is the suite; ``noise_variants`` × ``noise_seeds`` are the extra
     seeds of the noise estimate, run after it. An out-of-date record (an extra signal missing,
-    an SFT recipe changed, or a family lacks its label score: ``outdated``) is brought up to date
-    (``upgrade_record``) and rewritten. A failed variant is reported and the others go on; its run
-    folder keeps what it finished.
+    a family's tasks or SFT recipe changed, or a family lacks its label score: ``outdated``) is
+    brought up to date (``upgrade_record``) and rewritten. A failed variant is reported and the
+    others go on; its run folder keeps what it finished.
     """
     from tqdm.auto import tqdm
 

@@ -176,3 +176,26 @@ def test_real_dataset_fields_map_as_in_lm_eval() -> None:
     assert load_real("rag", "hotpot_qa", str(FIXTURES / "hotpot_qa"))[0]["answer"] == "England"
     with pytest.raises(SftcastError, match="not a cbqa dataset"):
         load_real("cbqa", "boolq", str(FIXTURES / "boolq"))
+
+
+def test_partially_scored_records() -> None:
+    """OpenBookQA-shaped records carry a continuation (the choice goes into the context); what a
+    record or a file of records may hold is checked up front."""
+    from benchmark.tasks.records import is_partial, partial_contexts
+
+    tasks = build_tasks(World.generate("micro", seed=0), families=["cms"])["cms"]
+    item = tasks["openbookqa"]["test"][0]
+    assert item["choices"][item["gold"]] == f"The {item['entity']}" and item["continuation"].endswith(".")
+    assert partial_contexts(item) == [f"{item['prompt']} {c}" for c in item["choices"]]
+    assert all(is_partial(split) for split in tasks["openbookqa"].values() if split)  # micro dev is empty
+    assert not any(is_partial(split) for split in tasks["boolq"].values())
+    with pytest.raises(SftcastError, match="some records have a continuation"):
+        is_partial([item, tasks["boolq"]["test"][0]], "mixed.jsonl")
+    for bad, match in (
+        ({"continuation": None}, "continuation must be"),
+        ({"continuation": " is light."}, "without leading space"),
+        ({"choices": [c + " " for c in item["choices"]], "answer": item["answer"] + " "}, "must not end"),
+        ({"prompt": item["prompt"] + "\n"}, "prompt must not end with whitespace"),
+    ):
+        with pytest.raises(SftcastError, match=match):
+            validate_record({**item, **bad})

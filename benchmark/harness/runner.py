@@ -133,6 +133,7 @@ def prepare_data(
     from benchmark.world import World
 
     out = Path(out_dir) if out_dir is not None else Path("runs/proxy_data") / f"{world_size}-seed{seed}"
+    (out / DATA_STAMP).unlink(missing_ok=True)  # an interrupted rebuild is not current
     export_tasks(build_tasks(World.generate(size=world_size, seed=seed), seed), out)
     prepare_heldout(out, world_size, seed, n_words)
     _write_text(out / DATA_STAMP, json.dumps(FAMILY_VERSIONS, sort_keys=True) + "\n")  # written last
@@ -197,7 +198,7 @@ def render_tasks(
 
     A missing file raises ``SftcastError``. ``tasks.json`` in the folder records what was rendered.
     """
-    from benchmark.harness.utils import is_partial
+    from benchmark.harness.utils import partial_files
 
     data = Path(data_dir).resolve()
     if split not in SPLITS:
@@ -233,7 +234,7 @@ def render_tasks(
         for subset in found:
             data_files = {"train": str(data / family / subset / "train.jsonl"),
                           "test": str(data / family / subset / f"{split}.jsonl")}  # fmt: skip
-            partial = is_partial(data_files["test"])
+            partial = partial_files(data_files["train"], data_files["test"])
             choice = spec.get("template") or ("kshot_partial" if partial else "kshot_choice")
             kinds = [(choice, "")] + ([("kshot_generate", "_gen")] if spec["generative"] else [])
             for template, suffix in kinds:

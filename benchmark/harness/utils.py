@@ -53,19 +53,25 @@ def load_jsonl_splits(data_files: dict[str, str], **_: Any) -> Any:
     Only ``TASK_FIELDS`` are kept, and ``continuation`` where every row of the split has one
     (partial scoring, ``kshot_partial.yaml``); generators may add their own fields (hops, ...).
     """
-    splits = {split: read_jsonl(path) for split, path in data_files.items()}
+    from benchmark.tasks.records import is_partial
+
     out = {}
-    for split, rows in splits.items():
-        keep = TASK_FIELDS + (("continuation",) if rows and all("continuation" in r for r in rows) else ())
+    for split, path in data_files.items():
+        rows = read_jsonl(path)
+        keep = TASK_FIELDS + (("continuation",) if is_partial(rows, str(path)) else ())
         out[split] = [{k: r[k] for k in keep} for r in rows]
     return _dataset_dict(out)
 
 
-def is_partial(path: str | Path) -> bool:
-    """Whether a task file's records are partially scored (its first record has ``continuation``)."""
-    with open(path, encoding="utf-8") as fh:
-        first = next((line for line in fh if line.strip()), None)
-    return first is not None and "continuation" in json.loads(first)
+def partial_files(*paths: str | Path) -> bool:
+    """Whether the task files' records are partially scored (``continuation``); non-empty files
+    that disagree, or a file that mixes both kinds, raise ``SftcastError``."""
+    from benchmark.tasks.records import is_partial
+
+    kinds = {is_partial(rows, str(p)) for p in paths if (rows := read_jsonl(p))}
+    if len(kinds) > 1:
+        raise SftcastError(f"{', '.join(map(str, paths))}: partially scored in some files, not in others")
+    return kinds == {True}
 
 
 def partial_gold(doc: dict[str, Any]) -> int:

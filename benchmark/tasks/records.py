@@ -16,6 +16,7 @@ allowed (``entity``, ``entities``, ``hops``, ``passages``, ...).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -75,11 +76,22 @@ def validate_record(record: Mapping[str, Any]) -> None:
         raise SftcastError(f"record {rid}: choices must be non-empty strings")
     if not 0 <= gold < len(choices) or choices[gold] != record["answer"]:
         raise SftcastError(f"record {rid}: answer must equal choices[gold]")
-    if record["prompt"].endswith((" ", "\t")):
+    if record["prompt"] != record["prompt"].rstrip():
         raise SftcastError(f"record {rid}: the prompt must not end with whitespace")
-    cont = record.get("continuation")
-    if cont is not None and (not isinstance(cont, str) or not cont.strip() or cont != cont.lstrip()):
-        raise SftcastError(f"record {rid}: continuation must be a non-empty string without leading space")
+    if "continuation" in record:  # partial scoring: the choices end contexts, as prompts do
+        cont = record["continuation"]
+        if not isinstance(cont, str) or not cont.strip() or cont != cont.lstrip():
+            raise SftcastError(f"record {rid}: continuation must be a non-empty string without leading space")
+        if any(c != c.rstrip() for c in choices):
+            raise SftcastError(f"record {rid}: partially scored choices must not end with whitespace")
+
+
+def is_partial(records: Iterable[Mapping[str, Any]], where: str = "records") -> bool:
+    """Whether ``records`` are partially scored (all have ``continuation``); a mix raises."""
+    kinds = {"continuation" in r for r in records}
+    if len(kinds) > 1:
+        raise SftcastError(f"{where}: some records have a continuation and some do not")
+    return kinds == {True}
 
 
 def partial_contexts(record: Mapping[str, Any]) -> list[str]:
@@ -100,9 +112,11 @@ def export_tasks(tasks: Tasks, out_dir: str | Path) -> Path:
 def write_jsonl(records: Iterable[Mapping[str, Any]], path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # atomic: a reader sees old or new
+    with open(tmp, "w", encoding="utf-8") as fh:
         for record in records:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
     return path
 
 
