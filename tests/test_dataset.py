@@ -82,6 +82,6 @@ def test_tiny_configs_load_with_1225_pairs_per_task(tmp_path):
     assert sorted(checkpoints["fraction"].unique()) == [0.25, 0.5, 0.75, 1.0]
     assert len(checkpoints) == 4 * len(seeds)
     card = (built / "README.md").read_text()
-    assert "#### `tiny`" in card and "| cms | **gold_prob** |" in card and "(figures/tiny_noise.png)" in card
+    assert "#### `tiny`" in card and "| cms | **acc** |" in card and "(figures/tiny_noise.png)" in card
     assert (built / "figures" / "tiny_noise.png").stat().st_size > 10_000
-    assert suite.meta["label_score"]["cms"] == "gold_prob"
+    assert suite.meta["label_score"]["cms"] == "acc"

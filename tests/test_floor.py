@@ -65,14 +65,14 @@ def test_tiny_kshot_facts_rises_above_the_random_init_floor():
 
 def test_tiny_kshot_props_rises_above_the_random_init_floor():
     """The CMS objects' properties stated as corpus sentences (kshot_props): nearly every
-    pre-trained variant completes them better than random weights, unlike the paper's 1-shot
-    CMS format."""
+    pre-trained variant completes them better than random weights, more than in the paper's
+    1-shot CMS format (98% against 72% since OpenBookQA is partially scored; 24% before)."""
     suite = load_suite("tiny")
     table = proxy_floor(suite).set_index("proxy")
     props = table.loc["kshot_props"]
     assert "kshot_props" in suite.signals and props["share_above_floor"] > 0.95
     assert props["suite_median"] > 1.5 * max(props["random_init"])
-    assert table.loc["kshot_cms", "share_above_floor"] < 0.5
+    assert props["share_above_floor"] > table.loc["kshot_cms", "share_above_floor"]
     # A stricter floor: the best constant answer on the dev facts it asks (every property of the
     # tiny world's 6 dev objects: 42, 62% of them the second value). Most variants beat it.
     from benchmark.harness.utils import property_docs

@@ -122,7 +122,7 @@ def test_a_family_without_its_label_score_is_fine_tuned_again(micro_run, monkeyp
     full = json.loads(path.read_text())
     assert 0 < full["sft"]["cms"]["gold_prob"] < 1 and 0 < full["sft"]["rag"]["gold_prob"] < 1
     assert runner.label_kind("micro", "cms") is None
-    assert runner.label_kind("tiny", "cms") == "gold_prob" and runner.label_kind("tiny", "rag") == "em"
+    assert runner.label_kind("tiny", "cms") == "acc" and runner.label_kind("tiny", "rag") == "em"
     cache = next(Path(settings.out).glob("micro/seed0/v06/sft/cms-k1.json"))
     current = json.loads(cache.read_text())
     old = json.loads(path.read_text())
