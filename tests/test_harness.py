@@ -333,6 +333,28 @@ def test_kshot_facts_asks_world_facts_in_corpus_sentences(
         compute_proxies(str(setup["model"]), setup["data"], proxies=["kshot_facts"], tasks_dir=tmp_path / "x")
 
 
+def test_a_data_folder_says_which_tasks_it_holds(
+    world_data: Path, setup: dict, tmp_path: Path, caplog
+) -> None:
+    """prepare_data stamps the FAMILY_VERSIONS it wrote; proxies record it, and warn on older tasks."""
+    import shutil
+
+    from benchmark.harness.runner import DATA_STAMP, data_current
+    from benchmark.tasks import FAMILY_VERSIONS
+
+    old = tmp_path / "data"
+    shutil.copytree(world_data, old)
+    assert data_current(world_data) and not data_current(setup["data"])  # no stamp: not prepare_data's
+    kwargs = {"proxies": ["kshot_props"], "limit": 2, "batch_size": 4}
+    now = compute_proxies(str(setup["model"]), world_data, tasks_dir=tmp_path / "t0", **kwargs)
+    assert now["config"]["family_versions"] == FAMILY_VERSIONS
+    (old / DATA_STAMP).write_text(json.dumps({**FAMILY_VERSIONS, "cms": 1}))
+    with caplog.at_level("WARNING"):
+        stale = compute_proxies(str(setup["model"]), old, tasks_dir=tmp_path / "t1", **kwargs)
+    assert stale["config"]["family_versions"]["cms"] == 1 and "not the current" in caplog.text
+    assert not data_current(old)
+
+
 def test_kshot_props_states_every_property_of_the_split_objects(
     world_data: Path, setup: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -140,12 +140,18 @@ def prepare_data(
     return out
 
 
+def data_versions(data_dir: str | Path) -> dict[str, int] | None:
+    """The ``FAMILY_VERSIONS`` a data folder was written with (its stamp), or None (no stamp: a
+    folder of real datasets, or one from before stamps)."""
+    stamp = Path(data_dir) / DATA_STAMP
+    return json.loads(stamp.read_text()) if stamp.is_file() else None
+
+
 def data_current(data_dir: str | Path) -> bool:
     """Whether ``prepare_data`` finished ``data_dir`` with the current tasks (``FAMILY_VERSIONS``)."""
     from benchmark.tasks import FAMILY_VERSIONS
 
-    stamp = Path(data_dir) / DATA_STAMP
-    return stamp.is_file() and json.loads(stamp.read_text()) == FAMILY_VERSIONS
+    return data_versions(data_dir) == FAMILY_VERSIONS
 
 
 def find_subsets(data_dir: str | Path, family: str, split: str) -> list[str]:
@@ -425,7 +431,15 @@ def compute_proxies(
     >>> 0 < p["ppl_clm"] < 1
     True
     """
+    from benchmark.tasks import FAMILY_VERSIONS
+
     proxies = _check_proxies(proxies)
+    written_with = data_versions(data_dir)
+    if written_with is not None and written_with != FAMILY_VERSIONS:
+        logging.getLogger(__name__).warning(
+            "%s holds tasks of versions %s, not the current %s: rebuild it with prepare_data",
+            data_dir, written_with, FAMILY_VERSIONS,
+        )  # fmt: skip
     if backend not in BACKENDS:
         raise SftcastError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
     t0 = time.perf_counter()
@@ -446,7 +460,8 @@ def compute_proxies(
         "backend": backend,
         "seeds": SEEDS,
         "proxies": {p: proxy_specs()[p] for p in proxies},
-        "task_versions": results.get("versions", {}),
+        "task_versions": results.get("versions", {}),  # lm-eval's, per task YAML
+        "family_versions": written_with,  # the data folder's FAMILY_VERSIONS (None: no stamp)
         "n_docs": {task: n.get("effective") for task, n in results.get("n-samples", {}).items()},
         "lm_eval_version": results.get("lm_eval_version") or _lm_eval_version(),
     }
