@@ -36,13 +36,10 @@ EXTRA_PROXIES = ("ppl_clm_raw", "ppl_sc_raw", "ppl_clm_bpb", "kshot_rag_acc", "k
 
 
 def _row(record: dict[str, Any], label_score: dict[str, str]) -> dict[str, Any]:
-    from benchmark.runner import stale_tasks
-    from benchmark.tasks import FAMILY_VERSIONS
+    from benchmark.runner import sft_on_current_tasks, stale_tasks
 
     v = record["variant"]
-    old = stale_tasks(record) + [
-        f for f, scores in record["sft"].items() if scores.get("task_version", 1) != FAMILY_VERSIONS.get(f, 1)
-    ]
+    old = stale_tasks(record) + [f for f, sft in record["sft"].items() if not sft_on_current_tasks(f, sft)]
     if old:
         raise SftcastError(
             f"the record of variant {v['id']}, seed {record['seed']} was measured on older tasks of "

@@ -44,19 +44,12 @@ KSHOT = ("kshot_cms", "kshot_rag", "kshot_cbqa")
 
 def default_data_dir(world: str = "tiny", seed: int = 0, quiet: bool = False) -> Path:
     """``runs/proxy_data/{world}-seed{seed}``, written from the world on first use and again
-    when the tasks changed (``data_current``)."""
-    from filelock import FileLock
-
-    from benchmark.harness import prepare_data
-    from benchmark.harness.runner import data_current
+    when the tasks changed (``ensure_data``)."""
+    from benchmark.harness.runner import ensure_data
 
     data = Path("runs/proxy_data") / f"{world}-seed{seed}"
-    data.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(data) + ".lock"):
-        if not data_current(data):
-            prepare_data(world, seed, data)
-            if not quiet:
-                print(f"wrote {data} (world {world}, seed {seed})", file=sys.stderr)
+    if ensure_data(world, seed, data) and not quiet:
+        print(f"wrote {data} (world {world}, seed {seed})", file=sys.stderr)
     return data
 
 

@@ -60,19 +60,13 @@ def record_path(settings: RunSettings, variant: int, seed: int) -> Path:
 
 
 def data_dir(settings: RunSettings) -> Path:
-    """The suite's data folder (tasks + held-out text), built from its world under a lock, and
-    built again when the tasks changed (``benchmark.harness.runner.data_current``)."""
-    from filelock import FileLock
-
-    from benchmark.harness import prepare_data
-    from benchmark.harness.runner import data_current
+    """The suite's data folder (tasks + held-out text), built from its world, and built again when
+    the tasks changed (``benchmark.harness.runner.ensure_data``)."""
+    from benchmark.harness.runner import ensure_data
     from benchmark.presets import get_preset
 
     path = Path(settings.out) / settings.suite / f"data-world{settings.world_seed}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path) + ".lock"):
-        if not data_current(path):
-            prepare_data(get_preset(settings.suite).world, settings.world_seed, path)
+    ensure_data(get_preset(settings.suite).world, settings.world_seed, path)
     return path
 
 
@@ -160,15 +154,21 @@ def label_kind(suite: str, family: str) -> str | None:
     return kind
 
 
-def _sft_current(settings: RunSettings, family: str, result: dict[str, Any], kinds: list[str]) -> bool:
-    """Whether an SFT result ran the current recipe on the family's current tasks
-    (``FAMILY_VERSIONS``; absent: 1) and holds every score kind in ``kinds`` (a key that is there
-    may be None: ``em`` of CMS)."""
+def sft_on_current_tasks(family: str, result: dict[str, Any]) -> bool:
+    """Whether an SFT result (or a record's entry) was scored on the family's current tasks: its
+    ``task_version`` (absent: 1) is ``FAMILY_VERSIONS[family]`` (a family without one: 1)."""
     from benchmark.tasks import FAMILY_VERSIONS
 
+    return result.get("task_version", 1) == FAMILY_VERSIONS.get(family, 1)
+
+
+def _sft_current(settings: RunSettings, family: str, result: dict[str, Any], kinds: list[str]) -> bool:
+    """Whether an SFT result ran the current recipe on the family's current tasks
+    (``sft_on_current_tasks``) and holds every score kind in ``kinds`` (a key that is there may be
+    None: ``em`` of CMS)."""
     return (
         result.get("recipe") == _recipe(settings, family)
-        and result.get("task_version", 1) == FAMILY_VERSIONS[family]
+        and sft_on_current_tasks(family, result)
         and all(k in result for k in kinds)
     )
 

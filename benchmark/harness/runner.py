@@ -72,9 +72,10 @@ PROXIES = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
 # Extra signals in proxies.yaml, beyond the paper's five; the suite runner records them too.
 EXTRA_SIGNALS = ("kshot_facts", "kshot_props")
 # Bumped whenever a proxy's numbers change, so caches of proxy results (benchmark.runner's
-# ``proxies/checkpoint-*.json``) are recomputed. "2": ppl_sc corrupts spans of tokens (task version 2.0);
-# "3": CMS tasks version 2 (``benchmark.tasks.FAMILY_VERSIONS``; records are upgraded per family).
-PROXY_VERSION = "3"
+# ``proxies/checkpoint-*.json``) are recomputed. "2": ppl_sc corrupts spans of tokens (task version 2.0).
+# A change of the task records is not a proxy change: ``benchmark.tasks.FAMILY_VERSIONS`` is in
+# those cache names too.
+PROXY_VERSION = "2"
 
 
 def signal_version(name: str) -> int:
@@ -138,6 +139,20 @@ def prepare_data(
     prepare_heldout(out, world_size, seed, n_words)
     _write_text(out / DATA_STAMP, json.dumps(FAMILY_VERSIONS, sort_keys=True) + "\n")  # written last
     return out
+
+
+def ensure_data(world_size: str, seed: int, out_dir: str | Path) -> bool:
+    """``prepare_data`` into ``out_dir`` unless it already holds the current tasks (``data_current``),
+    under a file lock beside it; True when it wrote the folder."""
+    from filelock import FileLock
+
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out) + ".lock"):
+        if data_current(out):
+            return False
+        prepare_data(world_size, seed, out)
+        return True
 
 
 def data_versions(data_dir: str | Path) -> dict[str, int] | None:
