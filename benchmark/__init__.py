@@ -7,10 +7,10 @@ The public API is small and lazy: importing ``benchmark`` does not import torch 
 >>> result = evaluate(suite, get_predictor("ppl_sc"), protocol="all-pairs")
 """
 
-from benchmark.errors import SftcastError
-from benchmark.predictors import get_predictor, list_predictors
-from benchmark.protocol import evaluate
-from benchmark.schema import Suite, list_suites, load_suite
+from benchmark.core.errors import SftcastError
+from benchmark.core.evaluate import evaluate
+from benchmark.core.predictors import get_predictor, list_predictors
+from benchmark.core.schema import Suite, list_suites, load_suite
 
 __all__ = [
     "SftcastError",

@@ -2,7 +2,7 @@
 
 The table is a plain ``gr.Dataframe``: ``gradio_leaderboard`` 0.0.14 requires gradio<6, and
 the filters, search and column selection it would give are a few lines of pandas here.
-Every number shown comes from the results JSON that ``benchmark.scoring`` wrote into the
+Every number shown comes from the results JSON that ``benchmark.core.scoring`` wrote into the
 store; the app never scores anything itself except through ``leaderboard.submission``.
 """
 
@@ -17,8 +17,10 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from benchmark.errors import SftcastError
-from benchmark.protocol import SUBMISSION_PROTOCOLS
+from benchmark.analysis.plots import noise_view
+from benchmark.core.errors import SftcastError
+from benchmark.core.protocol import SUBMISSION_PROTOCOLS
+from benchmark.core.schema import TASKS, list_suites, load_suite
 from leaderboard.store import Entry, ResultsStore
 from leaderboard.submission import (
     MAX_ZIP_BYTES,
@@ -52,7 +54,6 @@ DEFAULT_EXTRA = ["CI95", "Error reduction vs PPL-CLM", "Per task × suite"]
 # ---------------------------------------------------------------- seeding
 def suite_digests() -> dict[str, str]:
     """``Suite.digest`` of every shipped suite: what a stored result must have been scored against."""
-    from benchmark import list_suites, load_suite
 
     return {name: load_suite(name).digest() for name in list_suites()}
 
@@ -136,7 +137,6 @@ def _fmt(value: float | None) -> str:
 
 def _task_key(task: str) -> tuple[int, str]:
     """Tasks in the benchmark's order (cms, rag, cbqa); unknown ones after, alphabetically."""
-    from benchmark.schema import TASKS
 
     return (TASKS.index(task) if task in TASKS else len(TASKS), task)
 
@@ -341,9 +341,7 @@ CITATION = r"""
 
 
 def suite_noise_views() -> list[Any]:
-    """``benchmark.noise.noise_view`` of every shipped suite, computed at start-up from its data."""
-    from benchmark import list_suites, load_suite
-    from benchmark.noise import noise_view
+    """``benchmark.analysis.plots.noise_view`` of every shipped suite, computed at start-up from its data."""
 
     return [noise_view(load_suite(name)) for name in list_suites()]
 
@@ -365,7 +363,7 @@ def stale_uploads_note(entries: list[Entry], digests: dict[str, str] | None = No
 
 def build_app(store: ResultsStore) -> Any:
     """Build the Blocks app over ``store`` (which should already be seeded)."""
-    from benchmark.plots import result_gap_quintile_figure, result_topk_figure
+    from benchmark.analysis.plots import result_gap_quintile_figure, result_topk_figure
 
     entries = store.entries()
     suites = sorted({s for e in entries for s in e.results})

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmark.errors import SftcastError
+from benchmark.core.errors import SftcastError
 
 SCHEMA_VERSION = 1
 

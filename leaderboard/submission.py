@@ -9,7 +9,7 @@ are the test pairs of the ``splits`` protocol; rows with ``split_seed == -1`` ar
 
 Everything here treats a submission as data: YAML is read with ``yaml.safe_load``, tables
 with pandas/pyarrow, and nothing from a submission is imported or executed. Scoring calls
-``benchmark.scoring``; there is no second scorer.
+``benchmark.core.scoring``; there is no second scorer.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from benchmark.errors import SftcastError
-from benchmark.protocol import SUBMISSION_PROTOCOLS
+from benchmark.core.errors import SftcastError
+from benchmark.core.protocol import SUBMISSION_PROTOCOLS
+from benchmark.core.schema import list_suites, load_suite
 from leaderboard.store import Entry
 
 OFFICIAL_SEED = 0  # the seed of the official splits; every submission is scored on it
@@ -136,7 +137,6 @@ def load_submission(folder: str | Path, meta: SubmissionMeta | None = None) -> S
     ``meta`` replaces ``submission.yaml`` (the upload form supplies it). The folder may cover
     any subset of the known suites, but at least one.
     """
-    from benchmark import list_suites
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -218,8 +218,7 @@ def score_submission(sub: Submission, source: str = "upload") -> Entry:
 
     Returns a store ``Entry`` with ``results[suite][protocol]`` = the scorer's results JSON.
     """
-    from benchmark import load_suite
-    from benchmark.scoring import score_predictions
+    from benchmark.core.scoring import score_predictions
 
     results: dict[str, dict[str, dict]] = {}
     for suite_name, path in sub.files.items():

@@ -10,6 +10,7 @@ import functools
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import yaml
+
+from leaderboard.store import ResultsStore
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = REPO / "submissions"
@@ -38,7 +42,6 @@ CHROMIUM_ARGS = [
 @functools.cache
 def _seeded_template() -> Path:
     from leaderboard.app import seed_store
-    from leaderboard.store import ResultsStore
 
     path = Path(tempfile.mkdtemp(prefix="sftcast-lb-template-")) / "results.sqlite"
     store = ResultsStore(path)
@@ -49,7 +52,6 @@ def _seeded_template() -> Path:
 
 def _checkpoint(path: Path) -> None:
     """Fold the WAL into the main file so a plain copy holds everything."""
-    import sqlite3
 
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -84,7 +86,6 @@ def submission_zip(
     fmt: str = "parquet",
 ) -> Path:
     """A zip built from a committed submission, with an optional new name and predictions table."""
-    import yaml
 
     meta = yaml.safe_load((SUBMISSIONS / base / "submission.yaml").read_text())
     if name:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmark.produce.harness_data import prepare_heldout
+
 COLOURS = ["red", "blue", "green", "white"]
 SUBSETS = {"cms": ["boolq", "piqa"], "rag": ["nq_open"], "cbqa": ["trivia_qa"]}
 
@@ -37,7 +39,6 @@ def micro_records(family: str, subset: str, split: str, n: int) -> list[dict]:
 
 def write_micro_data(data: Path, n_words: int = 1200) -> Path:
     """A data folder: held-out micro-world text and 8/4/4 train/dev/test records per subset."""
-    from benchmark.harness import prepare_heldout
 
     prepare_heldout(data, "micro", seed=0, n_words=n_words)
     for family, subsets in SUBSETS.items():
@@ -52,7 +53,7 @@ def write_micro_data(data: Path, n_words: int = 1200) -> Path:
 
 def micro_tokenizer(data: Path, vocab_size: int = 400) -> Any:
     """A byte-level BPE trained on the folder's held-out text."""
-    from benchmark.tokenizer import train_tokenizer
+    from benchmark.produce.tokenizer import train_tokenizer
 
     lines = (data / "heldout_text.jsonl").read_text().splitlines()
     texts = [json.loads(line)["text"] for line in lines]

@@ -22,6 +22,8 @@ from conftest_leaderboard import (
     submission_zip,
 )
 
+from benchmark import list_suites, load_suite
+from benchmark.analysis.noise import suite_noise
 from leaderboard.app import MISSING
 from leaderboard.store import ResultsStore
 
@@ -103,8 +105,6 @@ def test_page_loads_ranked_by_score(page, server) -> None:
 
 
 def test_label_noise_is_shown_for_every_suite(page, server) -> None:
-    from benchmark import list_suites, load_suite
-    from benchmark.noise import suite_noise
 
     summary = page.locator("#noise-summary").inner_text()
     for name in list_suites():

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.corpus import (
+from benchmark.core.errors import SftcastError
+from benchmark.produce.corpus import (
     DOMAIN_TAGS,
     MIXTURES,
     build_corpus,
@@ -18,8 +19,8 @@ from benchmark.corpus import (
     read_slimpajama_documents,
     whitespace_tokens,
 )
-from benchmark.errors import SftcastError
-from benchmark.world import World
+from benchmark.produce.world import World
+from benchmark.produce.world.documents import documents
 
 FIXTURE = Path(__file__).parent / "fixtures" / "slimpajama" / "train.parquet"
 
@@ -76,7 +77,7 @@ def test_length_filter_keeps_per_domain_quantiles(world, length_filter, quantile
     docs = build_corpus_documents(world, "DC-0", n_tokens=40_000, length_filter=length_filter, seed=2)
     for domain in MIXTURES["DC-0"]:
         sample = [
-            whitespace_tokens(t) for t in world.documents(domain, 256, seed=2)
+            whitespace_tokens(t) for t in documents(world, domain, 256, seed=2)
         ]  # the calibration sample
         lo, hi = np.quantile(sample, quantiles)
         kept = [d.n_tokens for d in docs if d.domain == domain]

@@ -1,10 +1,13 @@
 """The Hub-ready folder: built, loaded offline with datasets.load_dataset, pushed as a dry run."""
 
+from collections import Counter
+
 import pytest
 import yaml
 
-from benchmark.dataset import build_dataset, load, push_dataset
-from benchmark.errors import SftcastError
+from benchmark import load_suite
+from benchmark.analysis.dataset import build_dataset, load, push_dataset
+from benchmark.core.errors import SftcastError
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +67,9 @@ def test_push_without_token_is_a_clear_error(built, monkeypatch, tmp_path):
 
 
 def test_tiny_configs_load_with_1225_pairs_per_task(tmp_path):
-    from collections import Counter
 
     from datasets import load_dataset
 
-    from benchmark import load_suite
 
     suite = load_suite("tiny")
     built = build_dataset(tmp_path / "ds", ["tiny"])

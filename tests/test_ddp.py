@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmark.cli import main
+
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.slow
 # what a launcher or scheduler may have left in the environment: none of it may reach these runs
@@ -107,7 +109,6 @@ def test_the_slurm_array_script_runs_one_task_with_srun_and_scontrol_stubbed(tmp
     device, so ``accelerate launch`` starts one process (the two-rank path is the torchrun test
     above), with no accelerate config (``HF_HOME`` is empty). A requeued task finds its run
     finished and returns at once."""
-    from benchmark.cli import main
 
     stubs = tmp_path / "bin"
     stubs.mkdir()

@@ -1,4 +1,4 @@
-"""The random-init floor of a suite's proxies (``benchmark.floor``)."""
+"""The random-init floor of a suite's proxies (``benchmark.analysis.floor``)."""
 
 import json
 from dataclasses import replace
@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 
 from benchmark import load_suite
-from benchmark.errors import SftcastError
-from benchmark.floor import format_floor, proxy_floor
+from benchmark.analysis.floor import format_floor, proxy_floor
+from benchmark.core.errors import SftcastError
+from benchmark.harness.utils import property_docs
+from benchmark.produce.tasks import build_tasks
+from benchmark.produce.world import World
 
 
 def test_floor_against_hand_counts(tmp_path):
@@ -75,9 +78,6 @@ def test_tiny_kshot_props_rises_above_the_random_init_floor():
     assert props["share_above_floor"] > table.loc["kshot_cms", "share_above_floor"]
     # A stricter floor: the best constant answer on the dev facts it asks (every property of the
     # tiny world's 6 dev objects: 42, 62% of them the second value). Most variants beat it.
-    from benchmark.harness.utils import property_docs
-    from benchmark.tasks import build_tasks
-    from benchmark.world import World
 
     docs = property_docs(build_tasks(World.generate("tiny", 0), 0)["cms"]["hellaswag"]["dev"])
     constant = max(np.mean([d["gold"] == k for d in docs]) for k in (0, 1))

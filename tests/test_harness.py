@@ -15,18 +15,23 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("lm_eval")
 torch.set_num_threads(1)
 
+import shutil
+
 from micro_models import micro_tokenizer, save_random_llama, write_micro_data  # noqa: E402
 
-from benchmark.errors import SftcastError  # noqa: E402
-from benchmark.harness import (  # noqa: E402
-    PROXIES,
+from benchmark.cli import main
+from benchmark.core.errors import SftcastError  # noqa: E402
+from benchmark.core.vocab import FAMILY_VERSIONS, PROXIES
+from benchmark.harness import (
     compute_proxies,
     evaluate_family,
-    free_signals,
     lm_eval_command,
     proxies_from_results,
     render_tasks,
 )
+from benchmark.harness.evaluator import DATA_STAMP, data_current
+from benchmark.harness.records import partial_contexts
+from benchmark.harness.spans import IGNORE, SpecialIds, span_corrupt
 from benchmark.harness.utils import (  # noqa: E402
     cloze_docs,
     load_cloze_splits,
@@ -34,10 +39,17 @@ from benchmark.harness.utils import (  # noqa: E402
     process_choices,
     process_generation,
     property_docs,
+    read_jsonl,
     sc_rendering,
     span_corruption_request,
     token_windows,
 )
+from benchmark.produce.harness_data import prepare_data
+from benchmark.produce.run_signals import free_signals
+from benchmark.produce.tasks import build_tasks, export_tasks
+from benchmark.produce.world import World
+from benchmark.produce.world.physics import PROPERTIES, property_phrase
+from benchmark.produce.world.templates import statement_prefix
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +72,6 @@ def library(setup: dict[str, Path]) -> dict:
 
 def _training_sequence(ids: list[int], seed: list[int], tok) -> tuple[list[int], list[int]]:
     """SC pre-training's rendering of a window at seq_len 128: (sequence, loss tokens), by span_corrupt."""
-    from benchmark.objectives import IGNORE, SpecialIds, span_corrupt
 
     ex = span_corrupt(ids, np.random.default_rng(seed), SpecialIds.from_tokenizer(tok), 128)
     n = int(ex.attention_mask.sum())
@@ -68,7 +79,7 @@ def _training_sequence(ids: list[int], seed: list[int], tok) -> tuple[list[int],
 
 
 def test_span_corruption_request_hand_cases() -> None:
-    from benchmark.tokenizer import train_tokenizer
+    from benchmark.produce.tokenizer import train_tokenizer
 
     words = " ".join(f"w{i}" for i in range(40))
     tok = train_tokenizer([words] * 50 + ["a b c d e f g h"] * 50, vocab_size=500)
@@ -97,7 +108,7 @@ def test_span_corruption_request_hand_cases() -> None:
 
 
 def test_token_windows_are_the_training_stream() -> None:
-    from benchmark.train import pack
+    from benchmark.produce.pretrain import pack
 
     docs = [[1, 2, 3], [4, 5], [6, 7, 8, 9]]
     windows = token_windows(docs, eos=0, size=5)
@@ -223,9 +234,6 @@ def test_partially_scored_subset_runs_as_lm_eval_runs_winogrande(
     the 1-shot example shows the gold context and its continuation, and sftcast_hf equals hf."""
     from lm_eval.tasks import TaskManager
 
-    from benchmark.tasks import build_tasks, export_tasks
-    from benchmark.tasks.records import partial_contexts
-    from benchmark.world import World
 
     obqa = build_tasks(World.generate("micro", seed=0), families=["cms"])["cms"]["openbookqa"]
     data = export_tasks({"cms": {"openbookqa": obqa}}, tmp_path / "data")
@@ -255,7 +263,6 @@ def test_partially_scored_subset_runs_as_lm_eval_runs_winogrande(
 
 
 def test_cloze_docs_state_single_facts() -> None:
-    from benchmark.world.templates import statement_prefix
 
     base = {"id": "q", "family": "cbqa", "subset": "nq_open", "choices": ["Oslo", "Rome"], "gold": 1,
             "answer": "Rome", "prompt": "Question: Where was Ann Lee born?\nAnswer:"}  # fmt: skip
@@ -301,7 +308,6 @@ def test_property_docs_state_the_object_value_behind_a_yes_no_question() -> None
 
 @pytest.fixture(scope="module")
 def world_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from benchmark.harness import prepare_data
 
     return prepare_data("micro", 0, tmp_path_factory.mktemp("world") / "data", n_words=400)
 
@@ -311,7 +317,6 @@ def test_kshot_facts_asks_world_facts_in_corpus_sentences(
 ) -> None:
     from lm_eval.tasks import TaskManager
 
-    from benchmark.harness.utils import read_jsonl
 
     out = render_tasks(world_data, tmp_path / "tasks", proxies=["kshot_facts"])
     assert sorted(p.stem for p in out.glob("*.yaml")) == [
@@ -337,10 +342,7 @@ def test_a_data_folder_says_which_tasks_it_holds(
     world_data: Path, setup: dict, tmp_path: Path, caplog
 ) -> None:
     """prepare_data stamps the FAMILY_VERSIONS it wrote; proxies record it, and warn on older tasks."""
-    import shutil
 
-    from benchmark.harness.runner import DATA_STAMP, data_current
-    from benchmark.tasks import FAMILY_VERSIONS
 
     old = tmp_path / "data"
     shutil.copytree(world_data, old)
@@ -362,9 +364,6 @@ def test_kshot_props_states_every_property_of_the_split_objects(
     world CMS row of every shape and split states its object's true value."""
     from lm_eval.tasks import TaskManager
 
-    from benchmark.harness.utils import read_jsonl
-    from benchmark.world import World
-    from benchmark.world.physics import PROPERTIES, property_phrase
 
     truth = {o.name: o.properties for o in World.generate("micro", 0).objects}  # the world's own values
     for path in (world_data / "cms").glob("*/*.jsonl"):
@@ -412,7 +411,6 @@ def test_proxies_are_finite_on_a_random_model(library: dict, setup: dict[str, Pa
 
 
 def test_sftcast_cli_gives_the_library_numbers(library: dict, setup: dict[str, Path], capsys) -> None:
-    from benchmark.cli import main
 
     out = setup["root"] / "cli.json"
     argv = ["proxies", "--model", str(setup["model"]), "--data", str(setup["data"]), "--out", str(out),
@@ -502,7 +500,7 @@ def test_evaluate_family(setup: dict[str, Path]) -> None:
 def test_free_signals_of_a_pretraining_run(setup: dict[str, Path]) -> None:
     from transformers import AutoTokenizer, LlamaConfig
 
-    from benchmark.train import TrainConfig, train
+    from benchmark.produce.pretrain import TrainConfig, train
 
     tok = AutoTokenizer.from_pretrained(setup["model"])
     texts = [

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from benchmark import metrics
+from benchmark.core import metrics
 
 
 def test_credit_ties_and_half_predictions_count_half():

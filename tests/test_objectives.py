@@ -5,17 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.errors import SftcastError
-from benchmark.objectives import (
-    IGNORE,
-    OBJECTIVES,
-    SpecialIds,
-    get_objective,
-    noise_spans,
-    raw_length,
-    span_corrupt,
-    span_counts,
-)
+from benchmark.core.errors import SftcastError
+from benchmark.harness.spans import IGNORE, SpecialIds, noise_spans, raw_length, span_corrupt, span_counts
+from benchmark.produce.objectives import OBJECTIVES, get_objective
 
 SP = SpecialIds(pad=0, eos=1, sentinels=tuple(range(100, 200)), nlu=2, nlg=3, s2s=4)
 MODES = {SP.nlu, SP.nlg, SP.s2s}

@@ -1,7 +1,7 @@
 import pandas as pd
 
-from benchmark.pairs import all_pairs, attach_features, suite_pairs, swap
-from benchmark.schema import load_suite
+from benchmark.core.pairs import all_pairs, attach_features, suite_pairs, swap
+from benchmark.core.schema import load_suite
 
 
 def test_hand_case_labels_and_ties():

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
-from benchmark.errors import SftcastError
-from benchmark.pairs import attach_features, suite_pairs
-from benchmark.predictors import get_predictor, list_predictors
-from benchmark.predictors.checks import check_predictor
-from benchmark.predictors.ltc import pair_features
-from benchmark.schema import load_suite
+from benchmark.core.errors import SftcastError
+from benchmark.core.pairs import attach_features, suite_pairs
+from benchmark.core.predictors import get_predictor, list_predictors
+from benchmark.core.predictors.checks import check_predictor
+from benchmark.core.predictors.ltc import pair_features
+from benchmark.core.schema import load_suite
 
 SUITE = load_suite("zeng2025")
 
@@ -47,9 +47,9 @@ def test_supervised_fit_without_labels_is_a_clear_error():
 
 
 def test_user_predictor_by_module_and_class():
-    pred = get_predictor("benchmark.predictors.proxy:RandomPredictor")
+    pred = get_predictor("benchmark.core.predictors.proxy:RandomPredictor")
     check_predictor(pred, SUITE)
     with pytest.raises(SftcastError, match="has no attribute"):
-        get_predictor("benchmark.predictors.proxy:Nope")
+        get_predictor("benchmark.core.predictors.proxy:Nope")
     with pytest.raises(SftcastError, match="cannot import module"):
         get_predictor("no_such_module_xyz:Thing")

@@ -30,7 +30,14 @@ asserts on the shipped suite that ``kshot_facts`` and ``kshot_props`` clear rand
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from benchmark.cli import main
+from benchmark.harness import compute_proxies
+from benchmark.produce.harness_data import prepare_data
+from benchmark.produce.presets import pretrain_variant, suite_dir
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("lm_eval")
@@ -43,11 +50,7 @@ VARIANT, STEPS = 3, 3000  # CLM at the micro grid's middle learning rate; see th
 @pytest.fixture(scope="module")
 def proxies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """Two pre-trained checkpoints through the library; random init of the architecture via the CLI."""
-    import json
 
-    from benchmark.cli import main
-    from benchmark.harness import compute_proxies, prepare_data
-    from benchmark.presets import pretrain_variant, suite_dir
 
     root = tmp_path_factory.mktemp("pre_vs_random")
     checkpoints = {}

@@ -3,8 +3,8 @@
 import pytest
 
 from benchmark import evaluate, get_predictor, load_suite
-from benchmark.errors import SftcastError
-from benchmark.protocol import expected_pairs, predict, split_models, split_seeds
+from benchmark.core.errors import SftcastError
+from benchmark.core.protocol import expected_pairs, predict, split_models, split_seeds
 
 SUITE = load_suite("zeng2025")
 PUBLISHED = SUITE.meta["published"]

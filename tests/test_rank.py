@@ -16,9 +16,10 @@ torch.set_num_threads(1)
 from micro_models import micro_tokenizer, save_random_llama, write_micro_data  # noqa: E402
 
 from benchmark import load_suite  # noqa: E402
-from benchmark.errors import SftcastError  # noqa: E402
-from benchmark.rank import rank_checkpoints  # noqa: E402
-from benchmark.schema import PROXIES  # noqa: E402
+from benchmark.cli import main
+from benchmark.core.errors import SftcastError  # noqa: E402
+from benchmark.core.vocab import PROXIES
+from benchmark.harness.rank import rank_checkpoints  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,6 @@ def test_rank_errors(micro: dict, tmp_path: Path) -> None:
 
 
 def test_cli_rank(micro: dict, tmp_path: Path, capsys) -> None:
-    from benchmark.cli import main
 
     out = tmp_path / "rank.json"
     argv = ["rank", "--models", *micro["models"][:2], "--task", "cms", "--data", str(micro["data"]),
@@ -104,7 +104,6 @@ def test_cli_rank(micro: dict, tmp_path: Path, capsys) -> None:
 
 @pytest.mark.parametrize("command", ["proxies", "sft", "rank"])
 def test_cli_help(command: str, capsys) -> None:
-    from benchmark.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from benchmark import load_suite
-from benchmark.pairs import suite_pairs
-from benchmark.replication import render, what_replicates
+from benchmark.analysis.replication import render, what_replicates
+from benchmark.core.pairs import suite_pairs
 
 
 @pytest.fixture(scope="module")

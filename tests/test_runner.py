@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +10,27 @@ import pandas as pd
 import pytest
 import yaml
 
-from benchmark.collect import collect_suite
-from benchmark.errors import SftcastError
-from benchmark.noise import noise_table, seed_noise
-from benchmark.runner import RunSettings, load_records, outdated, pending, record_path, run_suite
-from benchmark.schema import load_suite
+import benchmark.core.schema as schema
+import benchmark.harness.evaluator as harness_runner
+import benchmark.produce.suite_runner as runner
+from benchmark.analysis.noise import format_noise, label_rows, noise_summary, noise_table, seed_noise
+from benchmark.cli import main
+from benchmark.core.errors import SftcastError
+from benchmark.core.schema import SUITES_DIR, load_suite, suite_declaration
+from benchmark.core.vocab import FAMILY_VERSIONS
+from benchmark.produce.collect import collect_suite
+from benchmark.produce.suite_runner import (
+    RECORDS_DIR,
+    RunSettings,
+    _git_commit,
+    label_kind,
+    load_records,
+    outdated,
+    pending,
+    record_path,
+    run_suite,
+    upgrade_record,
+)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +132,6 @@ def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(micro_run):
 def test_a_family_without_its_label_score_is_fine_tuned_again(micro_run, monkeypatch):
     """A record (and cache) written before the evaluator reported the score kind the suite labels a
     family by gets that family fine-tuned again, and only that one; nothing else changes."""
-    import benchmark.runner as runner
 
     settings, _ = micro_run
     path = record_path(settings, 6, 0)
@@ -147,8 +163,6 @@ def test_a_family_without_its_label_score_is_fine_tuned_again(micro_run, monkeyp
 def test_a_signal_of_a_new_version_is_measured_again(micro_run, monkeypatch):
     """Bumping an extra signal's ``version`` in proxies.yaml makes every record holding an older
     one out of date; the upgrade measures it into a cache of its own and records the version."""
-    import benchmark.harness.runner as harness_runner
-    from benchmark.runner import upgrade_record
 
     settings, _ = micro_run
     full = json.loads(record_path(settings, 6, 0).read_text())
@@ -168,8 +182,6 @@ def test_a_signal_of_a_new_version_is_measured_again(micro_run, monkeypatch):
 def test_a_family_whose_tasks_changed_is_measured_again(micro_run):
     """A record (and an SFT cache) of an older ``FAMILY_VERSIONS`` gets that family's proxies at
     every checkpoint and its SFT again; the data folder is rebuilt first. Nothing else changes."""
-    from benchmark import runner
-    from benchmark.tasks import FAMILY_VERSIONS
 
     settings, _ = micro_run
     path = record_path(settings, 6, 0)
@@ -230,7 +242,7 @@ def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
     with pytest.raises(SftcastError, match="cms label .gold_loglik. is missing from the record of variant 6"):
         collect_suite("micro", stale, tmp_path)
     # The "What replicates" question 4 swaps in the proxies of an intermediate checkpoint.
-    from benchmark.replication import checkpoint_suite
+    from benchmark.analysis.replication import checkpoint_suite
 
     early = checkpoint_suite(suite, 0.25)
     quarter = rec["checkpoints"][min(rec["checkpoints"], key=int)]["proxies"]
@@ -279,9 +291,7 @@ def test_noise_without_repeated_seeds_is_not_a_number():
 
 
 def test_git_commit_of_a_record(tmp_path, monkeypatch):
-    import subprocess
 
-    from benchmark.runner import _git_commit
 
     monkeypatch.chdir(tmp_path)
     subprocess.run(["git", "init", "-q"], check=True)
@@ -305,9 +315,7 @@ def _seeds(acc: list[float | None], loglik: list[float]) -> pd.DataFrame:
 
 
 def test_noise_edge_cases_are_stated_not_crashed():
-    from benchmark.errors import SftcastError
-    from benchmark.noise import format_noise, label_rows, noise_summary
-    from benchmark.plots import noise_figure
+    from benchmark.analysis.plots import noise_figure
 
     # seeds that agree exactly: infinite ratio, and that passes the bar
     exact = noise_table(_seeds([0.1, 0.5, 0.9] * 2, [1.0, 2.0, 3.0] * 2), {"cms": "acc"})
@@ -331,8 +339,6 @@ def test_noise_edge_cases_are_stated_not_crashed():
 
 
 def test_label_kind_reads_the_suite_yaml_and_rejects_an_unknown_kind(monkeypatch):
-    import benchmark.schema as schema
-    from benchmark.runner import label_kind
 
     typo = {"label_score": {"cms": "gold_probability"}}
     monkeypatch.setattr(schema, "suite_declaration", lambda suite: typo)
@@ -345,9 +351,6 @@ def test_label_kind_reads_the_suite_yaml_and_rejects_an_unknown_kind(monkeypatch
 def test_suite_run_writes_the_shipped_tables_only_for_a_complete_default_run(tmp_path, capsys):
     """With every tiny record committed, a partial or relocated run has nothing to do and must
     not overwrite the shipped tables."""
-    from benchmark.cli import main
-    from benchmark.runner import RECORDS_DIR
-    from benchmark.schema import SUITES_DIR, suite_declaration
 
     decl, tiny = suite_declaration("tiny"), RunSettings(suite="tiny")
     for variants, seeds in ((range(1, 51), [0]), (decl["noise_variants"], decl["noise_seeds"])):

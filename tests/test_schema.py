@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from benchmark.errors import SftcastError
-from benchmark.schema import list_suites, load_suite
+from benchmark.core.errors import SftcastError
+from benchmark.core.schema import list_suites, load_suite
 
 ZENG_CSV = load_suite("zeng2025").source
 

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from benchmark import get_predictor, load_suite
-from benchmark.errors import SftcastError
-from benchmark.protocol import predict
-from benchmark.scoring import score_predictions, validate_predictions
+from benchmark.core.errors import SftcastError
+from benchmark.core.protocol import predict
+from benchmark.core.scoring import score_predictions, validate_predictions
 
 SUITE = load_suite("zeng2025")
 GOOD = predict(SUITE, get_predictor("ppl_sc"), "all-pairs")

@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmark.errors import SftcastError
-from benchmark.sft import (
+from benchmark.cli import main
+from benchmark.core.errors import SftcastError
+from benchmark.harness import evaluate_family
+from benchmark.harness.utils import exact_match, process_generation
+from benchmark.produce.corpus import build_corpus
+from benchmark.produce.presets import get_preset, pretrain_variant
+from benchmark.produce.sft import (
+    HARNESS_BACKEND,
+    HARNESS_BATCH_SIZE,
     SFTRecipe,
     _choice_logliks,
     encode,
@@ -21,6 +28,9 @@ from benchmark.sft import (
     lr_at,
     run_sft,
 )
+from benchmark.produce.suite_runner import sft_variant, suite_tasks_dir
+from benchmark.produce.tasks import build_tasks, export_tasks
+from benchmark.produce.world import World
 
 torch.set_num_threads(1)
 STEPS = 1500  # pre-training steps of the fixture's checkpoint (its docstring)
@@ -33,12 +43,8 @@ def setup(tmp_path_factory) -> tuple[Path, Path]:
     The preset's 40 steps store no fact, so CMS accuracy after SFT moved only through answer
     priors; after 1500 steps (about 10 s) SFT lifts CMS accuracy from 0.37 to 0.42 (limit none).
     """
-    from benchmark.corpus import build_corpus
-    from benchmark.presets import get_preset
-    from benchmark.tasks import build_tasks, export_tasks
-    from benchmark.tokenizer import train_tokenizer
-    from benchmark.train import TrainConfig, train
-    from benchmark.world import World
+    from benchmark.produce.pretrain import TrainConfig, train
+    from benchmark.produce.tokenizer import train_tokenizer
 
     root = tmp_path_factory.mktemp("sft")
     world = World.generate("micro", seed=0)
@@ -126,7 +132,6 @@ def test_harness_and_direct_evaluation_agree(setup, family: str) -> None:
 
 
 def test_one_exact_match_rule_for_both_evaluators() -> None:
-    from benchmark.harness.utils import exact_match, process_generation
 
     assert exact_match(" Paris.\nQ: next", "paris") == 1.0  # first line, case, punctuation, spaces
     assert exact_match("Lyon", "Paris") == 0.0 and exact_match("", "Paris") == 0.0
@@ -140,8 +145,6 @@ def test_fast_harness_path_gives_the_old_scores(setup, family: str) -> None:
     batch 8): the same accuracy and exact match, log-likelihoods to float rounding. Micro RAG
     prompts exceed the micro context, so that family also covers the fallback to hf's left
     truncation."""
-    from benchmark.harness import evaluate_family
-    from benchmark.sft import HARNESS_BACKEND, HARNESS_BATCH_SIZE
 
     model_path, data = str(setup[0]), setup[1]
     old = evaluate_family(model_path, family, data, limit=16, batch_size=8)
@@ -156,7 +159,6 @@ def test_fast_harness_path_gives_the_old_scores(setup, family: str) -> None:
 
 
 def test_cli_sft_and_tasks_export(setup, tmp_path: Path, capsys) -> None:
-    from benchmark.cli import main
 
     model_path, data = setup
     assert main(["tasks", "export", "--suite", "micro", "--dir", str(tmp_path / "t")]) == 0
@@ -170,9 +172,6 @@ def test_cli_sft_and_tasks_export(setup, tmp_path: Path, capsys) -> None:
 
 
 def test_sft_variant_refuses_a_named_checkpoint_that_does_not_exist(tmp_path):
-    from benchmark.errors import SftcastError
-    from benchmark.presets import pretrain_variant
-    from benchmark.sft import sft_variant, suite_tasks_dir
 
     pretrain_variant("micro", 1, out=tmp_path, progress_bar=False)
     with pytest.raises(SftcastError, match="no checkpoint 'checkpoint-999'"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.errors import SftcastError
+from benchmark.core.errors import SftcastError
 from leaderboard.store import Entry, ResultsStore
 
 

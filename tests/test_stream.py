@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from benchmark.cli import main
-from benchmark.corpus import DOMAIN_TAGS, iter_slimpajama, length_bounds, mixture_shares
-from benchmark.objectives import SpecialIds, get_objective
-from benchmark.presets import get_preset, pretrain_variant, suite_tokenizer
-from benchmark.stream import SLIMPAJAMA_HUB_ID, prepare_tokens, split_domains, stream_documents
-from benchmark.train import ObjectiveDataset
+from benchmark.produce.corpus import DOMAIN_TAGS, iter_slimpajama, length_bounds, mixture_shares
+from benchmark.produce.objectives import SpecialIds, get_objective
+from benchmark.produce.presets import get_preset, pretrain_variant, suite_tokenizer
+from benchmark.produce.pretrain import ObjectiveDataset
+from benchmark.produce.stream import SLIMPAJAMA_HUB_ID, prepare_tokens, split_domains, stream_documents
 
 torch.set_num_threads(1)
 FIXTURE = str(Path(__file__).parent / "fixtures" / "slimpajama" / "train.parquet")

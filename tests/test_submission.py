@@ -3,6 +3,8 @@ and leaves the store unchanged."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
 import stat
 import zipfile
@@ -13,8 +15,9 @@ import pandas as pd
 import pytest
 from conftest_leaderboard import SUBMISSIONS, make_zip, seeded_db, submission_zip
 
-from benchmark import list_predictors
-from benchmark.errors import SftcastError
+from benchmark import list_predictors, load_suite
+from benchmark.cli import main
+from benchmark.core.errors import SftcastError
 from leaderboard import submission as sub_mod
 from leaderboard.app import MISSING, leaderboard_frame, submit_zip
 from leaderboard.store import ResultsStore
@@ -45,7 +48,6 @@ def test_supervised_has_splits_only_unsupervised_has_both(store: ResultsStore) -
 
 
 def test_submit_predict_round_trip_csv(tmp_path: Path) -> None:
-    from benchmark.cli import main
 
     assert (
         main(
@@ -238,7 +240,6 @@ def test_uncovered_suite_shows_dash(store: ResultsStore) -> None:
 
 def _seeded_pair(tmp_path: Path) -> tuple[Path, ResultsStore]:
     """Two built-in folders (ppl_clm, ppl_sc; zeng2025 only) and a store seeded from them."""
-    import shutil
 
     from leaderboard.app import seed_store
 
@@ -253,7 +254,6 @@ def _seeded_pair(tmp_path: Path) -> tuple[Path, ResultsStore]:
 
 
 def test_seed_store_updates_a_builtin_that_gained_a_suite_but_never_an_upload(tmp_path: Path) -> None:
-    import shutil
 
     from leaderboard.app import seed_store
 
@@ -277,9 +277,7 @@ def test_seed_store_rescores_builtins_scored_on_older_suite_data(tmp_path: Path)
     """A suite's labels re-measured (its digest changed): the stored built-in is scored again; an
     upload cannot be (its files are not kept), so the leaderboard names it instead. Results stored
     before digests were recorded: a built-in is scored again, an upload is not named."""
-    import json
 
-    from benchmark import load_suite
     from leaderboard.app import seed_store, stale_suites, stale_uploads_note, suite_digests
 
     committed, store = _seeded_pair(tmp_path)
@@ -312,7 +310,6 @@ def test_seed_store_rescores_builtins_scored_on_older_suite_data(tmp_path: Path)
 
 
 def test_the_suite_digest_follows_the_labels_and_ppl_clm_only() -> None:
-    from benchmark import load_suite
 
     suite = load_suite("tiny")
     before = suite.digest()

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.errors import SftcastError
-from benchmark.tasks import (
-    FAMILIES,
+from benchmark.core.errors import SftcastError
+from benchmark.core.vocab import FAMILIES
+from benchmark.harness.records import is_partial, partial_contexts
+from benchmark.produce.tasks import (
     SPLITS,
     build_tasks,
     export_tasks,
@@ -19,7 +20,7 @@ from benchmark.tasks import (
     task_stats,
     validate_record,
 )
-from benchmark.world import World
+from benchmark.produce.world import World
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real"
 
@@ -181,7 +182,6 @@ def test_real_dataset_fields_map_as_in_lm_eval() -> None:
 def test_partially_scored_records() -> None:
     """OpenBookQA-shaped records carry a continuation (the choice goes into the context); what a
     record or a file of records may hold is checked up front."""
-    from benchmark.tasks.records import is_partial, partial_contexts
 
     tasks = build_tasks(World.generate("micro", seed=0), families=["cms"])["cms"]
     item = tasks["openbookqa"]["test"][0]

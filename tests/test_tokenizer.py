@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
-from benchmark.corpus import build_corpus
-from benchmark.errors import SftcastError
-from benchmark.special_tokens import ALL, BOS, EOS, MODES, PAD, SENTINELS, UNK
-from benchmark.tokenizer import (
+from benchmark.core.errors import SftcastError
+from benchmark.harness.special_tokens import ALL, BOS, EOS, MODES, PAD, SENTINELS, UNK
+from benchmark.produce.corpus import build_corpus
+from benchmark.produce.tokenizer import (
     ensure_special_tokens,
     load_tokenizer,
     mode_ids,
@@ -16,7 +16,7 @@ from benchmark.tokenizer import (
     token_counter,
     train_tokenizer,
 )
-from benchmark.world import World
+from benchmark.produce.world import World
 
 
 @pytest.fixture(scope="module")

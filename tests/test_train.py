@@ -9,11 +9,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from filelock import FileLock
 
-from benchmark import special_tokens as st
-from benchmark.errors import SftcastError
-from benchmark.presets import get_preset, get_variant, plan
-from benchmark.train import TrainConfig, list_checkpoints, loss_stats, lr_at, parse_overrides, train
+from benchmark.cli import main
+from benchmark.core.errors import SftcastError
+from benchmark.harness import special_tokens as st
+from benchmark.produce.presets import get_preset, get_variant, plan
+from benchmark.produce.pretrain import (
+    TrainConfig,
+    list_checkpoints,
+    loss_stats,
+    lr_at,
+    parse_overrides,
+    train,
+)
 
 torch.set_num_threads(1)
 PAPER_CSV = Path("/work/shared/reference/zeng2025_table4_table6.csv")
@@ -200,7 +209,6 @@ def test_tiny_preset_has_about_a_million_parameters() -> None:
 
 
 def test_cli_plan_slurm_and_errors(capsys, tmp_path: Path) -> None:
-    from benchmark.cli import main
 
     assert main(["suite", "plan", "--suite", "tiny"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -219,7 +227,6 @@ def test_cli_plan_slurm_and_errors(capsys, tmp_path: Path) -> None:
 
 def test_cli_pretrain_micro_variant_end_to_end(capsys, tmp_path: Path) -> None:
     """world -> corpus (DC-5, tagged) -> shared tokenizer -> UL2R+CLM -> loop, and resume."""
-    from benchmark.cli import main
 
     args = ["pretrain", "--suite", "micro", "--variant", "33", "--out", str(tmp_path), "--no-progress"]
     args += ["--n-tokens", "8000", "--set", "max_steps=8"]
@@ -240,7 +247,6 @@ def test_cli_pretrain_micro_variant_end_to_end(capsys, tmp_path: Path) -> None:
 
 
 def test_a_second_process_on_the_same_run_is_refused(tok, tmp_path: Path) -> None:
-    from filelock import FileLock
 
     run = tmp_path / "busy"
     run.mkdir()
@@ -250,7 +256,7 @@ def test_a_second_process_on_the_same_run_is_refused(tok, tmp_path: Path) -> Non
 
 
 def test_a_kill_during_the_state_swap_loses_nothing(tmp_path: Path) -> None:
-    from benchmark.train import _recover_state
+    from benchmark.produce.pretrain import _recover_state
 
     (tmp_path / "state.tmp").mkdir()  # killed after state -> state.old, before state.tmp -> state
     (tmp_path / "state.tmp" / "COMPLETE").write_text("")

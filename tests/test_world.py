@@ -7,9 +7,11 @@ import time
 
 import pytest
 
-from benchmark.errors import SftcastError
-from benchmark.world import DOMAINS, PERSON_ATTRIBUTES, World
-from benchmark.world.templates import PERSON_TEMPLATES
+from benchmark.core.errors import SftcastError
+from benchmark.produce.world import DOMAINS, PERSON_ATTRIBUTES, World
+from benchmark.produce.world.documents import documents
+from benchmark.produce.world.templates import PERSON_TEMPLATES
+from benchmark.produce.world.wikipedia import passages
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +26,9 @@ def test_generation_is_fast_deterministic_and_seed_dependent():
     b = World.generate("micro", seed=3)
     assert a.people == b.people and a.places == b.places and a.objects == b.objects
     assert list(a.facts()) == list(b.facts())
-    assert a.documents("books", 3, seed=1) == b.documents("books", 3, seed=1)
+    assert documents(a, "books", 3, seed=1) == documents(b, "books", 3, seed=1)
     assert a.people != World.generate("micro", seed=4).people
-    assert a.documents("c4", 3, seed=1) != a.documents("c4", 3, seed=2)
+    assert documents(a, "c4", 3, seed=1) != documents(a, "c4", 3, seed=2)
 
 
 def test_sizes_scale():
@@ -69,14 +71,14 @@ def test_split_entities(world):
 
 def test_qa_text_only_mentions_training_people(world):
     _, held = world.split_entities()
-    text = "\n".join(world.documents("qa", 30, seed=0) + world.documents("stackexchange", 30, seed=0))
+    text = "\n".join(documents(world, "qa", 30, seed=0) + documents(world, "stackexchange", 30, seed=0))
     assert not [p.name for p in held if p.name in text]
     assert "Question:" in text and "Q:" in text
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_every_domain_renders_documents_of_varied_length(world, domain):
-    docs = world.documents(domain, 40, seed=0)
+    docs = documents(world, domain, 40, seed=0)
     lengths = sorted(len(d.split()) for d in docs)
     assert lengths[0] > 0 and lengths[-1] >= 2 * lengths[len(lengths) // 4]
     assert len(set(docs)) == len(docs)
@@ -84,7 +86,7 @@ def test_every_domain_renders_documents_of_varied_length(world, domain):
 
 def test_unknown_domain_suggests_a_name(world):
     with pytest.raises(SftcastError, match="did you mean 'wikipedia'"):
-        world.documents("wikipedai", 1)
+        documents(world, "wikipedai", 1)
 
 
 def _mention_pattern(strings) -> re.Pattern:
@@ -109,7 +111,7 @@ def test_every_fact_stated_in_wikipedia_is_true(world):
     value_re = _mention_pattern([v for a in PERSON_ATTRIBUTES for v in world.candidates(a)])
     templates = _template_patterns(world)
     n_checked = n_strict = 0
-    for doc in world.documents("wikipedia", 300, seed=0):
+    for doc in documents(world, "wikipedia", 300, seed=0):
         for sentence in re.split(r"(?<=\.)\s+|\n+", doc):
             mentioned = [people[m] for m in person_re.findall(sentence)]
             if not mentioned:
@@ -127,12 +129,12 @@ def test_every_fact_stated_in_wikipedia_is_true(world):
 
 
 def test_wikipedia_passages_cover_every_entity(world):
-    passages = world.wikipedia_passages()
-    ids = [p.id for p in passages]
+    found = passages(world)
+    ids = [p.id for p in found]
     assert len(ids) == len(set(ids))
     n_entities = len(world.people) + len(world.places) + len(world.organisations) + len(world.objects)
-    assert len(passages) == n_entities
-    by_id = {p.id: p for p in passages}
+    assert len(found) == n_entities
+    by_id = {p.id: p for p in found}
     for person in world.people:
         text = by_id[f"person/{person.id}"].text
         assert all(world.fact(person, a) in text for a in PERSON_ATTRIBUTES)

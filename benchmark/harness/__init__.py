@@ -1,22 +1,17 @@
 """lm-eval tasks for the five proxies and the task families, and the runner that computes them.
 
 ``compute_proxies(model, data_dir)`` gives a checkpoint's proxies, ``evaluate_family`` its score
-on one task family; see ``benchmark.harness.runner`` for the data layout and the equivalent
+on one task family; see ``benchmark.harness.evaluator`` for the data layout and the equivalent
 ``lm_eval`` command. Importing this package loads neither torch nor lm_eval.
 """
 
-from benchmark.harness.runner import (
-    EXTRA_SIGNALS,
-    PROXIES,
+from benchmark.core.vocab import EXTRA_SIGNALS, PROXIES
+from benchmark.harness.evaluator import (
     PROXY_VERSION,
     compute_proxies,
     evaluate_family,
     find_subsets,
-    free_signals,
     lm_eval_command,
-    param_norm,
-    prepare_data,
-    prepare_heldout,
     proxies_from_results,
     render_tasks,
     signal_version,
@@ -29,11 +24,7 @@ __all__ = [
     "compute_proxies",
     "evaluate_family",
     "find_subsets",
-    "free_signals",
     "lm_eval_command",
-    "param_norm",
-    "prepare_data",
-    "prepare_heldout",
     "proxies_from_results",
     "render_tasks",
     "signal_version",

@@ -2,7 +2,7 @@
 
 lm-eval calls the loaders as ``custom_dataset(**metadata, **dataset_kwargs)``. ``metadata`` holds
 the task YAML's ``metadata`` block merged with the run's metadata, which both the ``lm_eval`` CLI
-and ``benchmark.harness.runner`` fill with the model arguments (``pretrained=...``). The
+and ``benchmark.harness.evaluator`` fill with the model arguments (``pretrained=...``). The
 perplexity loaders use that to count tokens with the evaluated model's own tokenizer, exactly as
 ``HFLM`` does, so the reported perplexity is per token of that model.
 """
@@ -21,9 +21,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from benchmark.errors import SftcastError
-from benchmark.objectives import IGNORE, SpecialIds, span_corrupt
-from benchmark.special_tokens import EOS, SENTINELS
+from benchmark.core.errors import SftcastError
+from benchmark.harness.records import is_partial
+from benchmark.harness.records import partial_contexts as records_partial_contexts
+from benchmark.harness.spans import IGNORE, SpecialIds, span_corrupt
+from benchmark.harness.special_tokens import EOS, SENTINELS
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +55,6 @@ def load_jsonl_splits(data_files: dict[str, str], **_: Any) -> Any:
     Only ``TASK_FIELDS`` are kept, and ``continuation`` where every row of the split has one
     (partial scoring, ``kshot_partial.yaml``); generators may add their own fields (hops, ...).
     """
-    from benchmark.tasks.records import is_partial
-
     out = {}
     for split, path in data_files.items():
         rows = read_jsonl(path)
@@ -66,8 +66,6 @@ def load_jsonl_splits(data_files: dict[str, str], **_: Any) -> Any:
 def partial_files(*paths: str | Path) -> bool:
     """Whether the task files' records are partially scored (``continuation``); non-empty files
     that disagree, or a file that mixes both kinds, raise ``SftcastError``."""
-    from benchmark.tasks.records import is_partial
-
     kinds = {is_partial(rows, str(p)) for p in paths if (rows := read_jsonl(p))}
     if len(kinds) > 1:
         raise SftcastError(f"{', '.join(map(str, paths))}: partially scored in some files, not in others")
@@ -81,10 +79,8 @@ def partial_gold(doc: dict[str, Any]) -> int:
 
 
 def partial_contexts(doc: dict[str, Any]) -> list[str]:
-    """``doc_to_choice`` of ``kshot_partial.yaml``: ``benchmark.tasks.records.partial_contexts``."""
-    from benchmark.tasks.records import partial_contexts as contexts
-
-    return contexts(doc)
+    """``doc_to_choice`` of ``kshot_partial.yaml``: ``benchmark.harness.records.partial_contexts``."""
+    return records_partial_contexts(doc)
 
 
 def cloze_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -94,7 +90,7 @@ def cloze_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     ``templates.statement_prefix(relation, entity)`` ("Ann Lee was born in") with the same
     candidates and gold; multi-hop questions, and rows without ``hops`` (real datasets), are left out.
     """
-    from benchmark.world.templates import statement_prefix
+    from benchmark.produce.world.templates import statement_prefix
 
     out = []
     for r in rows:
@@ -116,8 +112,8 @@ def property_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     attribute's two value phrases ("is heavy", "is light"), ``gold`` the object's. Rows without
     these fields (real datasets) are left out.
     """
-    from benchmark.world.physics import PROPERTIES, property_phrase
-    from benchmark.world.templates import object_statement_prefixes
+    from benchmark.produce.world.physics import PROPERTIES, property_phrase
+    from benchmark.produce.world.templates import object_statement_prefixes
 
     out, seen = [], set()
     for r in rows:
@@ -259,7 +255,7 @@ def process_rolling(doc: dict[str, Any], results: Sequence[float]) -> dict[str, 
 
 def token_windows(docs: Sequence[Sequence[int]], eos: int, size: int) -> list[list[int]]:
     """The pre-training stream's windows: ``docs`` packed, each followed by ``eos``, and cut into
-    consecutive windows of exactly ``size`` ids, the incomplete last one dropped (``benchmark.train``).
+    consecutive windows of exactly ``size`` ids, the incomplete last one dropped (``benchmark.produce.pretrain``).
 
     Fixed-size windows give every request the training geometry (the same number of noise tokens
     and spans, the targets at the same positions); the tiny SC model was measured at token
@@ -288,7 +284,7 @@ class SCRendering(NamedTuple):  # not a dataclass: lm-eval loads this file outsi
 def sc_rendering(tok: Any) -> SCRendering:
     """The ``SCRendering`` of a Hugging Face tokenizer.
 
-    A tokenizer of this project (or any passed through ``benchmark.tokenizer.ensure_special_tokens``,
+    A tokenizer of this project (or any passed through ``benchmark.produce.tokenizer.ensure_special_tokens``,
     as every suite model's is) has ``<extra_id_i>`` and ``</s>``: the real ``SpecialIds.from_tokenizer``.
     A foreign tokenizer without them gets ids past its vocabulary that render as the text sentinels
     ``<extra_id_i>`` that ``ensure_special_tokens`` would add, and EOS as its own EOS token (``</s>``
@@ -361,7 +357,7 @@ def span_corruption_request(
 ) -> tuple[str, str] | None:
     """``(context, continuation)`` of one PPL-SC request over a window of ``tok``'s ids; None if too short.
 
-    The spans are chosen by ``benchmark.objectives.span_corrupt`` on the token ids, as in SC
+    The spans are chosen by ``benchmark.harness.spans.span_corrupt`` on the token ids, as in SC
     pre-training. The split mirrors the SC training loss: the context is the corrupted input plus
     the first target sentinel (no loss in training), the continuation the rest of the targets and
     EOS. With a native tokenizer (``sc_rendering``) the context ends on a special token, so
@@ -395,7 +391,7 @@ def load_heldout_sc(
     ``context + continuation`` after those of ``context``). ``exact`` says whether those are the
     window's training loss tokens (and the tokens before them its training input); a warning
     gives the number of requests where they are not. Set ``sc_window_tokens`` to
-    ``benchmark.objectives.raw_length(seq_len, 0.15, 3.0, 0)`` (115 for 128) of the suite for
+    ``benchmark.harness.spans.raw_length(seq_len, 0.15, 3.0, 0)`` (115 for 128) of the suite for
     exactly its training windows; the default 112 fits the tiny preset with room to spare.
     """
     tok, kwargs = model_tokenizer(metadata)

@@ -1,0 +1,190 @@
+"""``sftcast proxies`` and ``sftcast rank``: proxies of any causal-LM checkpoint, through lm-eval,
+and the ranking of a user's candidates by the leaderboard's best predictor.
+
+Thin shells over ``benchmark.harness.compute_proxies`` and ``benchmark.harness.rank.rank_checkpoints``;
+torch, lm_eval and lightgbm load inside the commands. ``proxies`` prints the equivalent ``lm_eval``
+command to stderr (see ``benchmark.harness.evaluator``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmark.core.errors import SftcastError
+from benchmark.core.schema import list_suites
+from benchmark.harness import compute_proxies
+from benchmark.harness.rank import DEFAULT_TRAIN_SUITE, format_ranking, rank_checkpoints, ranking_record
+from benchmark.produce.harness_data import default_data_dir
+from benchmark.produce.sft import load_model
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``proxies`` to the ``sftcast`` parser."""
+    p = sub.add_parser(
+        "proxies", help="the five pre-SFT proxies of a causal-LM checkpoint (folder or Hub id), via lm-eval"
+    )
+    p.add_argument("--model", required=True, help="a checkpoint folder or Hub id loadable by transformers")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="(default: cpu)")
+    p.add_argument(
+        "--data",
+        default=None,
+        help="data folder: heldout_text.jsonl + <family>/<subset>/<split>.jsonl "
+        "(default: runs/proxy_data/WORLD-seedSEED, written from the world when missing)",
+    )
+    p.add_argument("--world", default="tiny", help="world size of the default data folder (default: tiny)")
+    p.add_argument("--seed", type=int, default=0, help="world seed of the default data folder (default: 0)")
+    p.add_argument("--out", default=None, help="write the JSON record here (default: stdout)")
+    p.add_argument(
+        "--limit", type=int, default=None, help="at most N documents per lm-eval task (tests only)"
+    )
+    p.add_argument("--batch-size", type=int, default=8, help="(default: 8)")
+    p.add_argument("--split", default="dev", help="split the k-shot proxies evaluate (default: dev)")
+    p.add_argument(
+        "--proxies",
+        default="ppl_clm,ppl_sc,kshot_cms,kshot_rag,kshot_cbqa",
+        help="comma-separated proxy names (default: all five)",
+    )
+    p.add_argument(
+        "--tasks-dir",
+        default=None,
+        help="where to render the lm-eval tasks "
+        "(default: DATA/lm_eval_tasks/SPLIT, or SPLIT-P1+P2... for a --proxies set)",
+    )
+    p.add_argument(
+        "--random-init",
+        type=int,
+        default=None,
+        metavar="SEED",
+        help="measure a randomly initialised model of MODEL's architecture and tokenizer instead "
+        "(torch seed SEED): the no-pre-training floor each proxy must rise above",
+    )
+    p.add_argument(
+        "--save-init", default=None, metavar="DIR", help="with --random-init: keep that model in DIR"
+    )
+    p.add_argument(
+        "--backend",
+        choices=("sftcast_hf", "hf"),
+        default="sftcast_hf",
+        help="lm-eval model: sftcast_hf runs each few-shot prompt once for all its candidate answers; "
+        "hf is plain lm-eval (the printed equivalent command); same numbers (default: sftcast_hf)",
+    )
+    p.set_defaults(func=cmd_proxies)
+
+    p = sub.add_parser(
+        "rank",
+        help="rank candidate checkpoints for fine-tuning on a task: proxies + a trained LTC predictor",
+        description="Compute the five proxies of each model, fit ltc_lightgbm on all models of a "
+        "training suite (its SFT scores on --task), predict every pair of your models and print the "
+        "Borda ranking with each model's mean pairwise win probability. Limitation: the predictor "
+        "reads raw proxy values, and a tree model does not extrapolate. Proxies of a suite at another "
+        "scale (zeng2025: 1B models, 1/ppl ~0.38) lie far from small checkpoints' (1/ppl ~0.01-0.1): "
+        "outside the training range every model looks alike, and the ranking carries little "
+        "information. Train on a suite at your models' scale (the tiny suite for tiny checkpoints).",
+    )
+    p.add_argument("--models", nargs="+", required=True, metavar="MODEL",
+                   help="two or more checkpoint folders or Hub ids loadable by transformers")  # fmt: skip
+    p.add_argument("--task", required=True, help="cms, rag or cbqa: the SFT outcome to predict")
+    p.add_argument(
+        "--suite-train",
+        default=None,
+        help="suite whose models and SFT scores train the predictor (default: tiny when it is "
+        "shipped, else zeng2025; see `sftcast suites`)",
+    )
+    p.add_argument("--predictor", default="ltc_lightgbm", help="(default: ltc_lightgbm)")
+    p.add_argument(
+        "--data",
+        default=None,
+        help="proxy data folder (default: runs/proxy_data/tiny-seed0, written if missing)",
+    )
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="(default: cpu)")
+    p.add_argument(
+        "--limit", type=int, default=None, help="at most N documents per lm-eval task (tests only)"
+    )
+    p.add_argument("--batch-size", type=int, default=8, help="(default: 8)")
+    p.add_argument("--out", default=None, help="also write the ranking, pairs and proxies as JSON here")
+    p.set_defaults(func=cmd_rank)
+
+
+def cmd_proxies(args: argparse.Namespace) -> int:
+
+    if args.data is None:
+        data = default_data_dir(args.world, args.seed)
+    else:
+        data = Path(args.data)
+        if not data.is_dir():
+            raise SftcastError(f"data folder {data} not found (omit --data to write the default one)")
+    proxies = [p.strip() for p in args.proxies.split(",") if p.strip()]
+    if args.random_init is None:
+        record = _compute(args, args.model, data, proxies)
+    else:
+        record = _random_init_proxies(args, data, proxies)
+    print("equivalent: " + shlex.join(record["lm_eval_command"]), file=sys.stderr)
+    text = json.dumps(record, indent=2, default=str)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text + "\n")
+        summary = {k: record[k] for k in record if k not in ("detail", "config", "lm_eval_command")}
+        print(json.dumps(summary, indent=2))
+    else:
+        print(text)
+    return 0
+
+
+def _random_init_proxies(args: argparse.Namespace, data: Path, proxies: list[str]) -> dict:
+    """Proxies of MODEL's architecture and tokenizer with random weights (torch seed --random-init).
+
+    The model is written to --save-init, or to a temporary folder whose path the record then
+    names as ``RANDOM_INIT(MODEL, seed=N)`` (it no longer exists).
+    """
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = str(Path(args.save_init or Path(tmp) / "random-init"))
+        net, tok = load_model(args.model, init="scratch", seed=args.random_init)
+        net.save_pretrained(folder)
+        tok.save_pretrained(folder)
+        record = _compute(args, folder, data, proxies)
+    if not args.save_init:
+        name = f"RANDOM_INIT({args.model}, seed={args.random_init})"
+        record = json.loads(json.dumps(record, default=str).replace(json.dumps(folder)[1:-1], name))
+    record["random_init"] = {"architecture_of": args.model, "seed": args.random_init, "saved": args.save_init}
+    return record
+
+
+def _compute(args: argparse.Namespace, model: str, data: Path, proxies: list[str]) -> dict:
+
+    return compute_proxies(
+        model,
+        data,
+        device=args.device,
+        limit=args.limit,
+        batch_size=args.batch_size,
+        proxies=proxies,
+        split=args.split,
+        tasks_dir=args.tasks_dir,
+        backend=args.backend,
+    )
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+
+    suite = args.suite_train or ("tiny" if "tiny" in list_suites() else DEFAULT_TRAIN_SUITE)
+    table = rank_checkpoints(
+        args.models,
+        args.task,
+        suite_train=suite,
+        data_dir=args.data or default_data_dir(),
+        device=args.device,
+        predictor=args.predictor,
+        limit=args.limit,
+        batch_size=args.batch_size,
+    )
+    print(format_ranking(table))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(ranking_record(table), indent=2, default=str) + "\n")
+    return 0

@@ -1,0 +1,157 @@
+"""CLI: ``sftcast submit predict``, ``sftcast submit score`` and ``sftcast leaderboard``.
+
+Heavy imports (pandas, gradio) happen inside the command functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from benchmark.core.errors import SftcastError
+from benchmark.core.predictors import get_predictor
+from benchmark.core.protocol import predict
+from benchmark.core.schema import list_suites, load_suite
+from benchmark.core.vocab import PROXIES
+from leaderboard.store import ResultsStore
+from leaderboard.submission import (
+    OFFICIAL_SEED,
+    SubmissionMeta,
+    check_name,
+    load_submission,
+    score_submission,
+)
+
+REPO_SUBMISSIONS = Path(__file__).resolve().parents[2] / "submissions"
+
+
+def write_submission(
+    predictor: str,
+    name: str,
+    out_dir: str | Path = REPO_SUBMISSIONS,
+    suites: list[str] | None = None,
+    meta: dict[str, Any] | None = None,
+    fmt: str = "parquet",
+) -> Path:
+    """Run ``predictor`` under the official protocols and write ``out_dir/<name>/``.
+
+    Every suite gets the ``splits`` test pairs (seed 0); unsupervised predictors also get the
+    ``all-pairs`` set. Returns the folder. ``meta`` fills ``submission.yaml`` (name and
+    ``supervised`` are set here).
+    """
+
+
+    check_name(name)
+    if fmt not in ("parquet", "csv"):
+        raise SftcastError(f"unknown format {fmt!r}; use parquet or csv")
+    pred = get_predictor(predictor)
+    supervised = bool(getattr(pred, "supervised", False))
+    doc = {"name": name, "supervised": supervised, **(meta or {})}
+    doc["supervised"] = supervised
+    if not doc.get("proxies"):
+        doc["proxies"] = _proxies_used(pred)
+    meta_obj = SubmissionMeta.from_dict(doc, where="metadata")
+    folder = Path(out_dir) / name
+    if folder.exists() and any(folder.iterdir()):
+        raise SftcastError(f"{folder} already exists and is not empty; remove it or pick another name")
+    folder.mkdir(parents=True, exist_ok=True)
+    for suite_name in suites or list_suites():
+        suite = load_suite(suite_name)
+        frames = [predict(suite, get_predictor(predictor), "splits", OFFICIAL_SEED)]
+        if not supervised:
+            frames.append(predict(suite, get_predictor(predictor), "all-pairs", OFFICIAL_SEED))
+        df = pd.concat(frames, ignore_index=True)
+        df["prob_a_better"] = df["prob_a_better"].astype("float64")
+        if fmt == "parquet":
+            df.to_parquet(folder / f"{suite.name}.parquet", index=False, compression="zstd")
+        else:
+            df.to_csv(folder / f"{suite.name}.csv", index=False, float_format="%.6g")
+    (folder / "submission.yaml").write_text(
+        yaml.safe_dump(meta_obj.to_dict(), sort_keys=False, allow_unicode=True)
+    )
+    return folder
+
+
+def _proxies_used(pred: Any) -> list[str]:
+    """Best effort: the proxies a predictor declares (``weights`` keys or a ``proxies`` attribute)."""
+
+    weights = getattr(pred, "weights", None)
+    if isinstance(weights, dict):
+        return [str(k) for k in weights]
+    if hasattr(pred, "proxies"):  # None means "all proxies"
+        return [str(k) for k in (pred.proxies or PROXIES)]
+    return []
+
+
+def _predict(args: argparse.Namespace) -> int:
+    meta = {
+        "authors": args.authors or [],
+        "url": args.url or "",
+        "description": args.description or "",
+    }
+    folder = write_submission(args.predictor, args.name, args.out, args.suite, meta, args.format)
+    print(f"wrote {folder}")
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from leaderboard.app import DEFAULT_DB
+
+    entry = score_submission(load_submission(args.dir), source="cli")
+    for suite, by_protocol in sorted(entry.results.items()):
+        for protocol, res in by_protocol.items():
+            cells = "  ".join(
+                f"{t} {r['accuracy']:.3f} [{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]"
+                for t, r in res["tasks"].items()
+            )
+            print(f"{entry.name}  {suite}  {protocol:9s}  mean {res['mean_accuracy']:.3f}  {cells}")
+    if not args.no_store:
+        store = ResultsStore(args.db or DEFAULT_DB)
+        store.add(entry)
+        print(f"stored in {store.path}")
+    return 0
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from leaderboard.app import DEFAULT_DB, DEFAULT_SUBMISSIONS, serve
+
+    serve(args.host, args.port, args.db or DEFAULT_DB, args.submissions or DEFAULT_SUBMISSIONS)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``submit`` (with ``predict`` and ``score``) and ``leaderboard``."""
+    submit = sub.add_parser("submit", help="make or score a leaderboard submission")
+    ssub = submit.add_subparsers(dest="submit_command", metavar="ACTION", required=True)
+
+    p = ssub.add_parser(
+        "predict", help="run a predictor under the official protocol and write a submission folder"
+    )
+    p.add_argument("--predictor", required=True, help="a built-in name or module:Class")
+    p.add_argument("--name", required=True, help="submission name (letters, digits, . _ -)")
+    p.add_argument("--suite", action="append", help="suite to cover (repeatable; default: all shipped)")
+    p.add_argument("--out", default=str(REPO_SUBMISSIONS), help="parent folder (default: submissions/)")
+    p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    p.add_argument("--authors", nargs="*", help="author names")
+    p.add_argument("--url", help="a link to the method")
+    p.add_argument("--description", help="one or two sentences")
+    p.set_defaults(func=_predict)
+
+    s = ssub.add_parser("score", help="validate and score a submission folder, then store the result")
+    s.add_argument("dir", help="the submission folder")
+    s.add_argument("--db", help="results store (default: out/leaderboard/results.sqlite)")
+    s.add_argument("--no-store", action="store_true", help="only validate and print the scores")
+    s.set_defaults(func=_score)
+
+    lb = sub.add_parser("leaderboard", help="serve the Gradio leaderboard")
+    lb.add_argument("--host", default="127.0.0.1")
+    lb.add_argument("--port", type=int, default=7860)
+    lb.add_argument("--db", help="results store (default: out/leaderboard/results.sqlite)")
+    lb.add_argument(
+        "--submissions", help="folder of committed submissions to seed from (default: submissions/)"
+    )
+    lb.set_defaults(func=_leaderboard)

@@ -1,0 +1,562 @@
+"""The resumable suite runner: for each variant, pre-train, measure proxies, fine-tune, record.
+
+Each (variant, seed) ends in one small JSON record, ``benchmark/suites/records/<suite>/
+seed<S>/vNN.json``, meant to be committed: weights stay in the run folder (``runs/``, ignored).
+A variant with a record is skipped, so a killed run, or a run started later on a fresh
+machine from the committed records, continues where it stopped. Inside a variant every step
+caches its result in the run folder (pre-training resumes from its last state; proxies and SFT
+results are JSON files), so a killed variant restarts at the step it was in.
+
+Seeds: ``world_seed`` fixes the benchmark's data (world, corpus, tokenizer, tasks); ``seed``
+fixes pre-training (init, example order) and the SFT seeds ``seed .. seed+K-1``. A second
+``seed`` is the noise estimate: the same variant trained again on the same data.
+
+Parallel lanes are processes from ``concurrent.futures`` (one torch thread each: two 1-thread
+lanes beat one 2-thread process on a 2-core machine). Beyond one machine, run variants as a
+Slurm job array (``sftcast suite slurm``) instead.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import platform
+import subprocess
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from benchmark.core.errors import SftcastError
+from benchmark.core.schema import SUITES_DIR, suite_declaration
+from benchmark.core.vocab import EXTRA_SIGNALS, FAMILIES, FAMILY_VERSIONS, PROXIES, SCORE_KINDS
+from benchmark.harness import PROXY_VERSION, compute_proxies, signal_version
+from benchmark.harness.evaluator import proxy_specs
+from benchmark.produce.harness_data import ensure_data
+from benchmark.produce.presets import get_preset, get_variant, pretrain_variant, suite_dir
+from benchmark.produce.run_signals import param_norm
+from benchmark.produce.sft import get_recipe, run_sft
+
+RECORDS_DIR = SUITES_DIR / "records"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a suite run does for each variant; embedded in every record it writes."""
+
+    suite: str = "tiny"
+    world_seed: int = 0
+    sft_seeds: int = 1  # SFT runs averaged per checkpoint
+    device: str = "cpu"
+    out: str = "runs"  # run folders (weights, caches): never committed
+    records: str = str(RECORDS_DIR)  # result records: committed
+    checkpoint_proxy_limit: int | None = 40  # documents per lm-eval task at 25/50/75%: a cheap curve
+    final_proxy_limit: int | None = None  # the final checkpoint's proxies use every document
+    families: tuple[str, ...] = FAMILIES
+    pretrain_overrides: dict[str, Any] = field(default_factory=dict)
+    sft_overrides: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def record_path(settings: RunSettings, variant: int, seed: int) -> Path:
+    return Path(settings.records) / settings.suite / f"seed{seed}" / f"v{variant:02d}.json"
+
+
+def data_dir(settings: RunSettings) -> Path:
+    """The suite's data folder (tasks + held-out text), built from its world, and built again when
+    the tasks changed (``benchmark.harness.evaluator.ensure_data``)."""
+
+    path = Path(settings.out) / settings.suite / f"data-world{settings.world_seed}"
+    ensure_data(get_preset(settings.suite).world, settings.world_seed, path)
+    return path
+
+
+def _cached(path: Path, compute: Any) -> Any:
+    """Return the JSON at ``path``, or compute, write atomically and return it."""
+    if path.exists():
+        return json.loads(path.read_text())
+    value = compute()
+    _write_json(path, value)
+    return value
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(value, indent=2, sort_keys=False) + "\n")
+    os.replace(tmp, path)
+
+
+def _proxy_summary(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in p.items() if k not in ("detail", "config", "lm_eval_command")}
+
+
+def _pretrained(settings: RunSettings, variant: int, seed: int) -> tuple[dict, Path, list[tuple[int, Path]]]:
+    """Pre-train (or resume, or find finished) one variant: its summary, run folder and checkpoints."""
+    from benchmark.produce.pretrain import list_checkpoints
+
+    summary = pretrain_variant(
+        settings.suite, variant, settings.out, seed=seed, world_seed=settings.world_seed,
+        device=settings.device, overrides=settings.pretrain_overrides or None, progress_bar=False,
+    )  # fmt: skip
+    if not summary.get("finished", True):
+        raise SftcastError(f"pre-training of variant {variant} (seed {seed}) stopped before its last step")
+    run = suite_dir(settings.suite, settings.out, seed) / f"v{variant:02d}"
+    ckpts = list_checkpoints(run)
+    if not ckpts:
+        raise SftcastError(f"no checkpoint in {run}")
+    return summary, run, ckpts
+
+
+def _extra_signals(
+    settings: RunSettings, run: Path, step: int, checkpoint: Path, limit: int | None
+) -> dict[str, Any]:
+    """``EXTRA_SIGNALS`` of one checkpoint, each cached in its own file beside its proxies.
+
+    The signals not cached yet are computed together (one model load) and written one file each,
+    so adding a signal to ``EXTRA_SIGNALS`` leaves the others' caches valid; a signal whose
+    ``signal_version`` is above 1 has it in its file name, so a new version is measured anew.
+    """
+
+    def cache_file(n: str) -> Path:
+        version = signal_version(n)
+        tag = n if version == 1 else f"{n}.{version}"
+        return run / "proxies" / f"checkpoint-{step}-limit{limit}-{tag}-v{PROXY_VERSION}-{_tasks_tag()}.json"
+
+    paths = {n: cache_file(n) for n in EXTRA_SIGNALS}
+    todo = [n for n, path in paths.items() if not path.exists()]
+    if todo:
+        value = compute_proxies(str(checkpoint), data_dir(settings), settings.device, limit, proxies=todo)
+        for name in todo:  # the signal, and what it was measured with
+            kept = {k: value[k] for k in ("config", "seconds") if k in value}
+            _write_json(paths[name], {name: value[name], **kept})
+    return {n: json.loads(path.read_text())[n] for n, path in paths.items()}
+
+
+def _recipe(settings: RunSettings, family: str) -> dict[str, Any]:
+
+    return get_recipe(settings.suite, family, **settings.sft_overrides).to_dict()
+
+
+def label_kind(suite: str, family: str) -> str | None:
+    """The SFT score kind the suite labels ``family`` by (``label_score`` in its YAML), if declared
+    as a mapping (zeng2025 describes its labels in words)."""
+
+    labels = suite_declaration(suite).get("label_score")
+    kind = labels.get(family) if isinstance(labels, dict) else None
+    known = (*SCORE_KINDS, "score")
+    if kind is not None and kind not in known:
+        raise SftcastError(f"{suite}.yaml: label_score of {family!r} is {kind!r}; known: {', '.join(known)}")
+    return kind
+
+
+def sft_on_current_tasks(family: str, result: dict[str, Any]) -> bool:
+    """Whether an SFT result (or a record's entry) was scored on the family's current tasks: its
+    ``task_version`` (absent: 1) is ``FAMILY_VERSIONS[family]`` (a family without one: 1)."""
+
+    return result.get("task_version", 1) == FAMILY_VERSIONS.get(family, 1)
+
+
+def _sft_current(settings: RunSettings, family: str, result: dict[str, Any], kinds: list[str]) -> bool:
+    """Whether an SFT result ran the current recipe on the family's current tasks
+    (``sft_on_current_tasks``) and holds every score kind in ``kinds`` (a key that is there may be
+    None: ``em`` of CMS)."""
+    return (
+        result.get("recipe") == _recipe(settings, family)
+        and sft_on_current_tasks(family, result)
+        and all(k in result for k in kinds)
+    )
+
+
+def _sft_result(settings: RunSettings, run: Path, checkpoint: Path, family: str, seed: int) -> dict[str, Any]:
+    """One family's SFT of ``checkpoint``, cached in the run folder; a cache of another recipe, or
+    one without a score the evaluator now reports, is redone."""
+
+    path = run / "sft" / f"{family}-k{settings.sft_seeds}.json"
+    if path.exists():
+        cached = json.loads(path.read_text())
+        if _sft_current(settings, family, cached, list(SCORE_KINDS)):
+            return cached
+
+    result = run_sft(checkpoint, family, data_dir(settings), preset=settings.suite,
+                     sft_seeds=settings.sft_seeds, seed=seed, device=settings.device,
+                     **settings.sft_overrides)  # fmt: skip
+    result["task_version"] = FAMILY_VERSIONS[family]
+    _write_json(path, result)
+    return result
+
+
+def _sft_entry(result: dict[str, Any]) -> dict[str, Any]:
+    """What a record keeps of one family's SFT result."""
+
+    keys = ("score", "paper_metric", *SCORE_KINDS, "per_dataset", "seed_std", "seeds", "evaluator", "recipe",
+            "task_version")  # fmt: skip
+    return {k: result.get(k) for k in keys if k in result}
+
+
+def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
+    """Pre-train, measure proxies at every checkpoint, fine-tune on each family; return the record."""
+    import torch
+
+    from benchmark.produce.pretrain import loss_stats
+
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    v = get_variant(settings.suite, variant)
+    data = data_dir(settings)
+
+    summary, run, ckpts = _pretrained(settings, v.id, seed)
+    timings["pretrain_s"] = time.perf_counter() - t0
+    final_step = ckpts[-1][0]
+
+    t1 = time.perf_counter()
+    checkpoints: dict[str, Any] = {}
+    for step, path in ckpts:
+        limit = settings.final_proxy_limit if step == final_step else settings.checkpoint_proxy_limit
+        proxies = _cached(
+            run / "proxies" / f"checkpoint-{step}-limit{limit}-v{PROXY_VERSION}-{_tasks_tag()}.json",
+            lambda path=path, limit=limit: compute_proxies(str(path), data, settings.device, limit),
+        )
+        checkpoints[str(step)] = {
+            "fraction": round(step / final_step, 4),
+            "param_norm": param_norm(path),
+            "proxy_limit": limit,
+            "proxies": {**_proxy_summary(proxies), **_extra_signals(settings, run, step, path, limit)},
+        }
+    timings["proxies_s"] = time.perf_counter() - t1
+
+    sft: dict[str, Any] = {}
+    for family in settings.families:
+        t2 = time.perf_counter()
+        sft[family] = _sft_entry(_sft_result(settings, run, ckpts[-1][1], family, seed))
+        timings[f"sft_{family}_s"] = time.perf_counter() - t2
+
+    timings["total_s"] = time.perf_counter() - t0
+    # None when this session found pre-training already finished (nothing was timed)
+    timed_rate = summary.get("tokens_per_s") if summary.get("resumed_from_step", 0) < final_step else None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "suite": settings.suite,
+        "variant": v.to_dict(),
+        "seed": seed,
+        "world_seed": settings.world_seed,
+        "pretrain": {
+            **loss_stats(run / "loss.jsonl"),
+            "tokens_per_s": timed_rate,
+            "session_s": summary.get("session_s"),
+            "steps": final_step,
+            "n_params": summary.get("n_params"),
+        },
+        "proxies": checkpoints[str(final_step)]["proxies"],
+        "checkpoints": checkpoints,
+        "signal_versions": _signal_versions(),
+        "task_versions": _task_versions(),
+        "sft": sft,
+        "timings_s": {k: round(t, 1) for k, t in timings.items()},
+        "settings": settings.to_dict(),
+        "host": {"machine": platform.machine(), "python": platform.python_version(), "cpus": os.cpu_count()},
+    }
+
+
+def _job(build: Any, settings: RunSettings, variant: int, seed: int) -> tuple[int, int, str]:
+    """One lane's unit of work: ``build`` the record of a variant (``run_variant`` for a new one,
+    ``upgrade_record`` for an out-of-date one) and write it (atomically)."""
+    record = build(settings, variant, seed)
+    path = record_path(settings, variant, seed)
+    _write_json(path, record)
+    return variant, seed, str(path)
+
+
+def missing_signals(record: dict[str, Any]) -> list[str]:
+    """The ``EXTRA_SIGNALS`` a record lacks, or holds in another version than the current one.
+
+    A record written before the runner measured a signal lacks it; ``signal_versions`` in a
+    record says which version it holds (absent: version 1).
+    """
+
+    held = record.get("signal_versions", {})
+    return [
+        n for n in EXTRA_SIGNALS if n not in record.get("proxies", {}) or held.get(n, 1) != signal_version(n)
+    ]
+
+
+def stale_tasks(record: dict[str, Any]) -> list[str]:
+    """The families whose tasks changed since ``record``'s proxies were measured: its
+    ``task_versions`` (absent: all 1) differ from ``FAMILY_VERSIONS``."""
+
+    held = record.get("task_versions", {})
+    return [f for f, version in FAMILY_VERSIONS.items() if held.get(f, 1) != version]
+
+
+def _task_versions() -> dict[str, int]:
+
+    return dict(FAMILY_VERSIONS)
+
+
+def _tasks_tag() -> str:
+    """``FAMILY_VERSIONS`` in a cache file name ("cbqa1-cms2-rag1"): a cache of older tasks is not read."""
+    return "-".join(f"{f}{v}" for f, v in sorted(_task_versions().items()))
+
+
+def _family_proxies(
+    settings: RunSettings, run: Path, step: int, checkpoint: Path, limit: int | None, family: str
+) -> dict[str, Any]:
+    """The proxies and extra signals of one checkpoint that read ``family``'s tasks, measured on
+    its current version (cached per version in the run folder)."""
+
+    names = [n for n in (*PROXIES, *EXTRA_SIGNALS) if proxy_specs()[n].get("family") == family]
+    signals = "-".join(f"{n}.{signal_version(n)}" for n in names if n in EXTRA_SIGNALS)
+    tag = f"{family}{FAMILY_VERSIONS[family]}-{signals}-v{PROXY_VERSION}"
+    path = run / "proxies" / f"checkpoint-{step}-limit{limit}-{tag}.json"
+    value = _cached(path, lambda: compute_proxies(str(checkpoint), data_dir(settings), settings.device,
+                                                  limit, proxies=names))  # fmt: skip
+    return {k: v for k, v in _proxy_summary(value).items() if k != "seconds"}
+
+
+def _signal_versions() -> dict[str, int]:
+
+    return {n: signal_version(n) for n in EXTRA_SIGNALS}
+
+
+def stale_sft(settings: RunSettings, record: dict[str, Any]) -> list[str]:
+    """The families of ``settings`` whose SFT in ``record`` used another recipe than the current one,
+    or lacks the score kind the suite labels that family by (``label_kind``)."""
+    stale = []
+    for f in settings.families:
+        label, result = label_kind(settings.suite, f), record.get("sft", {}).get(f) or {}
+        missing = label is not None and result.get(label) is None  # absent, or None (a failed metric)
+        if missing or not _sft_current(settings, f, result, []):
+            stale.append(f)
+    return stale
+
+
+def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
+    """The record of (variant, seed) brought up to date; nothing else in it changes.
+
+    It gains the extra signals it lacks, measured on the run folder's checkpoints with each
+    checkpoint's recorded document limit; a family whose tasks changed (``stale_tasks``) has its
+    proxies and signals measured again at every checkpoint; and each family whose SFT recipe or
+    tasks changed since it was written, or that lacks the suite's label score (``stale_sft``), is
+    fine-tuned again with the current recipe. A run folder without its weights (a fresh clone)
+    is pre-trained again first with ``settings``, as ``run_variant`` would.
+    ``timings_s`` gains the time of each part redone; ``total_s`` stays the original run's.
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    record = json.loads(record_path(settings, variant, seed).read_text())
+    _, run, ckpts = _pretrained(settings, variant, seed)
+    if missing_signals(record):
+        for step, path in ckpts:
+            entry = record["checkpoints"].get(str(step))
+            if entry is None:
+                raise SftcastError(
+                    f"{run.name}: checkpoint-{step} is not in the record of variant {variant}, seed {seed}"
+                )
+            entry["proxies"].update(_extra_signals(settings, run, step, path, entry["proxy_limit"]))
+        record["proxies"] = record["checkpoints"][str(record["pretrain"]["steps"])]["proxies"]
+        record["signal_versions"] = _signal_versions()
+        record["timings_s"]["extra_signals_s"] = round(time.perf_counter() - t0, 1)
+    families = stale_tasks(record)
+    if families:
+        t1 = time.perf_counter()
+        if sorted(record["checkpoints"], key=int) != [str(step) for step, _ in ckpts]:
+            raise SftcastError(
+                f"{run.name}: checkpoints {[s for s, _ in ckpts]} do not match the record of variant "
+                f"{variant}, seed {seed} ({sorted(record['checkpoints'], key=int)})"
+            )
+        for step, path in ckpts:
+            entry = record["checkpoints"][str(step)]
+            for family in families:
+                limit = entry["proxy_limit"]
+                entry["proxies"].update(_family_proxies(settings, run, step, path, limit, family))
+        record["proxies"] = record["checkpoints"][str(record["pretrain"]["steps"])]["proxies"]
+        record["task_versions"] = _task_versions()
+        record["timings_s"]["task_proxies_s"] = round(time.perf_counter() - t1, 1)
+    for family in stale_sft(settings, record):
+        t1 = time.perf_counter()
+        record.setdefault("sft", {})[family] = _sft_entry(
+            _sft_result(settings, run, ckpts[-1][1], family, seed)
+        )
+        label = label_kind(settings.suite, family)
+        if label is not None and record["sft"][family].get(label) is None:
+            raise SftcastError(f"{settings.suite}: the {family} evaluation gives no {label!r} (its label)")
+        record["settings"]["sft_overrides"] = dict(settings.sft_overrides)  # what the recipe came from
+        record["timings_s"][f"sft_{family}_s"] = round(time.perf_counter() - t1, 1)
+    return record
+
+
+def _git_commit(path: str, message: str, tries: int = 5) -> str | None:
+    """Commit one record; retried while another git process holds the index. Returns an error or None."""
+    error = None
+    for attempt in range(tries):
+        add = subprocess.run(["git", "add", path], capture_output=True, text=True)
+        commit = subprocess.run(
+            ["git", "commit", "-q", "-m", message, "--", path], capture_output=True, text=True
+        )
+        if add.returncode == 0 and commit.returncode == 0:
+            return None
+        error = (add.stderr + commit.stderr).strip().splitlines()[-1:] or ["git failed"]
+        time.sleep(1 + attempt)
+    return f"could not commit {path}: {error[0]}"
+
+
+def pending(settings: RunSettings, variants: list[int], seeds: list[int]) -> list[tuple[int, int]]:
+    """The (variant, seed) jobs without a record yet, seed-major (all of seed 0 first)."""
+    return [(v, s) for s in seeds for v in variants if not record_path(settings, v, s).exists()]
+
+
+def outdated(settings: RunSettings, variants: list[int], seeds: list[int]) -> list[tuple[int, int]]:
+    """The (variant, seed) jobs whose record exists but is out of date, seed-major.
+
+    Out of date: it lacks an extra signal (``missing_signals``), its proxies read tasks of an
+    older version (``stale_tasks``), or an SFT family ran another recipe or older tasks, or
+    lacks the suite's label score (``stale_sft``).
+    """
+    out = []
+    for s in seeds:
+        for v in variants:
+            path = record_path(settings, v, s)
+            if not path.exists():
+                continue
+            try:
+                record = json.loads(path.read_text())
+            except json.JSONDecodeError as exc:
+                raise SftcastError(f"{path}: not a JSON record ({exc.msg}, line {exc.lineno})") from exc
+            if missing_signals(record) or stale_tasks(record) or stale_sft(settings, record):
+                out.append((v, s))
+    return out
+
+
+def run_suite(
+    settings: RunSettings,
+    variants: list[int],
+    seeds: list[int] = (0,),  # type: ignore[assignment]
+    jobs: int = 2,
+    git_commit: bool = False,
+    progress: bool = True,
+    noise_variants: list[int] = (),  # type: ignore[assignment]
+    noise_seeds: list[int] = (),  # type: ignore[assignment]
+) -> list[str]:
+    """Run every (variant, seed) that has no record yet, ``jobs`` at a time; return new records.
+
+    ``variants`` × ``seeds`` is the suite; ``noise_variants`` × ``noise_seeds`` are the extra
+    seeds of the noise estimate, run after it. An out-of-date record (an extra signal missing,
+    a family's tasks or SFT recipe changed, or a family lacks its label score: ``outdated``) is
+    brought up to date (``upgrade_record``) and rewritten. A failed variant is reported and the
+    others go on; its run folder keeps what it finished.
+    """
+
+    def jobs_of(find: Any) -> list[tuple[int, int]]:  # the suite's jobs, then the noise seeds' new ones
+        found = find(settings, list(variants), list(seeds))
+        return found + [j for j in find(settings, list(noise_variants), list(noise_seeds)) if j not in found]
+
+    todo, upgrade = jobs_of(pending), jobs_of(outdated)
+    written, failures = [], []
+    if not todo and not upgrade:
+        return written
+    bar = tqdm(total=len(todo) + len(upgrade), desc=f"{settings.suite} suite", unit="variant",
+               disable=not progress)  # fmt: skip
+
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("spawn")) as pool:
+        futures = {pool.submit(_job, run_variant, settings, v, s): (v, s) for v, s in todo}
+        futures.update({pool.submit(_job, upgrade_record, settings, v, s): (v, s) for v, s in upgrade})
+        for fut in as_completed(futures):
+            v, s = futures[fut]
+            try:
+                _, _, path = fut.result()
+            except Exception as exc:  # noqa: BLE001 - one variant's failure must not stop the suite
+                failures.append(f"variant {v} seed {s}: {type(exc).__name__}: {exc}")
+                bar.write(f"FAILED variant {v} seed {s}: {exc}")
+            else:
+                written.append(path)
+                bar.write(f"recorded {path}")
+                if git_commit:
+                    problem = _git_commit(path, f"{settings.suite} suite: record of variant {v}, seed {s}")
+                    if problem:
+                        bar.write(f"warning: {problem} (the record is on disk; commit it by hand)")
+            bar.update(1)
+    bar.close()
+    if failures:
+        raise SftcastError(f"{len(failures)} variant(s) failed; first: {failures[0]}")
+    return written
+
+
+def load_records(
+    suite: str, seed: int | None = None, records: str | Path = RECORDS_DIR
+) -> list[dict[str, Any]]:
+    """All records of a suite (optionally of one seed), in (seed, variant) order."""
+    root = Path(records) / suite
+    pattern = f"seed{seed}/v*.json" if seed is not None else "seed*/v*.json"
+    found = sorted(root.glob(pattern), key=lambda p: (int(p.parent.name[4:]), int(p.stem[1:])))
+    return [json.loads(p.read_text()) for p in found]
+
+
+def suite_tasks_dir(suite: str, out: str | Path = "runs", world_seed: int = 0) -> Path:
+    """The suite's data folder (tasks + held-out text) for a world seed: the suite runner's own
+    (``{out}/{suite}/data-world{world_seed}``), built from the world on first use."""
+
+    return data_dir(RunSettings(suite=suite, world_seed=world_seed, out=str(out)))
+
+
+def sft_variant(
+    suite: str,
+    variant: int,
+    family: str,
+    out: str | Path = "runs",
+    seed: int = 0,
+    sft_seeds: int = 1,
+    init: str = "pretrained",
+    device: str = "cpu",
+    evaluator: str = "auto",
+    checkpoint: str | None = None,
+    world_seed: int = 0,
+    **recipe_overrides: Any,
+) -> dict[str, Any]:
+    """SFT of variant ``variant`` of ``suite`` (its final checkpoint) on ``family``.
+
+    ``seed`` picks the pre-training run (``{out}/{suite}/seed{seed}``) and the SFT seeds; the
+    tasks come from the world of ``world_seed``, the same for every seed.
+
+    The result goes to ``{out}/{suite}/seed{seed}/vNN/sft/{family}[-scratch].json``.
+    """
+
+    v = get_variant(suite, variant)
+    run = suite_dir(suite, out, seed) / f"v{v.id:02d}"
+    model_path = run / (checkpoint or f"checkpoint-{get_preset(suite).train['max_steps']}")
+    if not (model_path / "config.json").exists():
+        if checkpoint:  # a checkpoint the caller named must exist: never fine-tune another one
+            raise SftcastError(f"no checkpoint {checkpoint!r} in {run}")
+        from benchmark.produce.pretrain import list_checkpoints
+
+        found = list_checkpoints(run)
+        if not found:
+            raise SftcastError(f"no checkpoint in {run}: pre-train first (`sftcast pretrain ...`)")
+        model_path = found[-1][1]
+    data_dir = suite_tasks_dir(suite, out, world_seed)
+    name = family if init == "pretrained" else f"{family}-{init}"
+    result = run_sft(
+        model_path,
+        family,
+        data_dir,
+        preset=suite,
+        sft_seeds=sft_seeds,
+        seed=seed,
+        init=init,
+        device=device,
+        evaluator=evaluator,
+        out=run / "sft" / f"{name}.json",
+        **recipe_overrides,
+    )
+    result["variant"] = v.to_dict()
+    (run / "sft" / f"{name}.json").write_text(json.dumps(result, indent=2))
+    return result
