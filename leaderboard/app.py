@@ -308,7 +308,7 @@ not cover. The CI column averages the cells' interval bounds.
 ## Suites
 - **zeng2025**: the paper's own 50 models (1B parameters, 100B tokens each; its Tables 4 and 6).
 - **tiny**: the same 50-variant grid at ~1M parameters on a seeded synthetic world, produced on a
-  laptop CPU by `sftcast suite run --suite tiny`, with a second seed of 10 variants. Its labels are
+  laptop CPU by `sftcast produce run --preset tiny`, with a second seed of 10 variants. Its labels are
   noisier than a reader of one number would assume: see the *Suites & label noise* tab.
 
 ## Load the data

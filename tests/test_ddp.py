@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 # what a launcher or scheduler may have left in the environment: none of it may reach these runs
 LAUNCH_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
 
-ARGS = ["-m", "benchmark.cli", "pretrain", "--suite", "micro", "--variant", "1", "--device", "cpu",
+ARGS = ["-m", "benchmark.cli", "produce", "pretrain", "--preset", "micro", "--variant", "1", "--device", "cpu",
         "--no-progress"]  # fmt: skip
 
 
@@ -53,7 +53,7 @@ def _call(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> subpr
 
 
 def _run(out: Path, ranks: int, *extra: str) -> subprocess.CompletedProcess:
-    """``sftcast pretrain`` in one process, or under torchrun with ``ranks`` CPU ranks (gloo)."""
+    """``sftcast produce pretrain`` in one process, or under torchrun with ``ranks`` CPU ranks (gloo)."""
     launcher = [sys.executable]
     if ranks > 1:
         launcher += ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(ranks)]
@@ -104,7 +104,7 @@ def test_a_stopped_data_parallel_run_resumes_where_it_left_off(runs: dict[str, P
 
 
 def test_the_slurm_array_script_runs_one_task_with_srun_and_scontrol_stubbed(tmp_path: Path) -> None:
-    """``sftcast suite slurm`` writes a script that, given Slurm's environment, pre-trains the
+    """``sftcast produce slurm`` writes a script that, given Slurm's environment, pre-trains the
     variant its array task names. Here ``srun`` and ``scontrol`` are stubs: one node with one
     device, so ``accelerate launch`` starts one process (the two-rank path is the torchrun test
     above), with no accelerate config (``HF_HOME`` is empty). A requeued task finds its run
@@ -119,7 +119,7 @@ def test_the_slurm_array_script_runs_one_task_with_srun_and_scontrol_stubbed(tmp
     for stub in stubs.iterdir():
         stub.chmod(0o755)
     script = tmp_path / "array.sh"
-    argv = ["suite", "slurm", "--suite", "micro", "--variants", "3", "--nodes", "1", "--gpus-per-node", "1",
+    argv = ["produce", "slurm", "--preset", "micro", "--variants", "3", "--nodes", "1", "--gpus-per-node", "1",
             "--runs", str(tmp_path / "runs"), "--out", str(script)]  # fmt: skip
     assert main(argv) == 0
     env = _env(SLURM_ARRAY_TASK_ID="3", SLURM_JOB_NODELIST="node01", SLURM_NNODES="1",

@@ -3,7 +3,7 @@ import pytest
 
 from benchmark.core.errors import SftcastError
 from benchmark.core.pairs import attach_features, suite_pairs
-from benchmark.core.predictors import get_predictor, list_predictors
+from benchmark.core.predictors import Predictor, get_predictor, list_predictors
 from benchmark.core.predictors.checks import check_predictor
 from benchmark.core.predictors.ltc import pair_features
 from benchmark.core.schema import load_suite
@@ -53,3 +53,39 @@ def test_user_predictor_by_module_and_class():
         get_predictor("benchmark.core.predictors.proxy:Nope")
     with pytest.raises(SftcastError, match="cannot import module"):
         get_predictor("no_such_module_xyz:Thing")
+
+
+class _ReadsAnotherLabel(Predictor):
+    """Cheats: ranks by another family's SFT score, which the protocols hide."""
+
+    supervised = True
+
+    def fit(self, train_models, task):
+        self.other_ = train_models.set_index("model_id")["sft_cms"]
+        return self
+
+    def predict(self, pairs):
+        return (self.other_.reindex(pairs["model_a"]).to_numpy() > 0).astype(float)
+
+
+class _OrderDependent(Predictor):
+    """Cuts PPL-CLM at the first training model's value: fitted state depends on row order."""
+
+    def fit(self, train_models, task):
+        self.cut_ = train_models["ppl_clm"].iloc[0]
+        return self
+
+    def predict(self, pairs):
+        a = (pairs["ppl_clm_a"] > self.cut_).to_numpy(dtype=float)
+        b = (pairs["ppl_clm_b"] > self.cut_).to_numpy(dtype=float)
+        return 0.5 + 0.5 * (a - b)
+
+
+def test_check_predictor_catches_a_label_leak():
+    with pytest.raises(KeyError, match="sft_cms"):
+        check_predictor(_ReadsAnotherLabel(), SUITE, task="rag")
+
+
+def test_check_predictor_catches_training_row_order_dependence():
+    with pytest.raises(AssertionError, match="order of the training models"):
+        check_predictor(_OrderDependent(), SUITE, task="rag")

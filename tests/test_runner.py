@@ -357,10 +357,10 @@ def test_suite_run_writes_the_shipped_tables_only_for_a_complete_default_run(tmp
         assert pending(tiny, list(variants), seeds) == [] and outdated(tiny, list(variants), seeds) == []
 
     before = (SUITES_DIR / "tiny.csv").stat().st_mtime_ns
-    assert main(["suite", "run", "--suite", "tiny", "--variants", "1-3", "--jobs", "1"]) == 0
+    assert main(["produce", "run", "--preset", "tiny", "--variants", "1-3", "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert "0 record(s) written" in out and "wrote" not in out  # 3 of 50 variants: no tables
     shutil.copytree(RECORDS_DIR / "tiny", tmp_path / "tiny")
-    assert main(["suite", "run", "--suite", "tiny", "--jobs", "1", "--records", str(tmp_path)]) == 0
+    assert main(["produce", "run", "--preset", "tiny", "--jobs", "1", "--records", str(tmp_path)]) == 0
     assert "wrote" not in capsys.readouterr().out  # not the default records folder: no tables
     assert (SUITES_DIR / "tiny.csv").stat().st_mtime_ns == before

@@ -113,7 +113,7 @@ def test_pretrain_on_streamed_data_resumes_exactly(tmp_path):
 
 
 def test_cli_pretrain_takes_data(tmp_path, capsys):
-    argv = ["pretrain", "--suite", "micro", "--variant", "38", "--data", FIXTURE, "--n-tokens", "3000",
+    argv = ["produce", "pretrain", "--preset", "micro", "--variant", "38", "--data", FIXTURE, "--n-tokens", "3000",
             "--out", str(tmp_path), "--no-progress", "--set", "max_steps=3",
             "--set", "num_threads=1"]  # fmt: skip
     assert main(argv) == 0

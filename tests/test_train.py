@@ -210,25 +210,25 @@ def test_tiny_preset_has_about_a_million_parameters() -> None:
 
 def test_cli_plan_slurm_and_errors(capsys, tmp_path: Path) -> None:
 
-    assert main(["suite", "plan", "--suite", "tiny"]) == 0
+    assert main(["produce", "plan", "--preset", "tiny"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 51 and lines[17].split()[:3] == ["17", "SC+CLM", "DC-0"]
     script = tmp_path / "array.sbatch"
-    assert main(["suite", "slurm", "--suite", "paper1b", "--out", str(script)]) == 0
+    assert main(["produce", "slurm", "--preset", "paper1b", "--out", str(script)]) == 0
     text = script.read_text()
     assert "#SBATCH --array=1-50" in text
-    assert "-m benchmark.cli pretrain --suite paper1b --variant $SLURM_ARRAY_TASK_ID" in text
-    assert main(["pretrain", "--suite", "tiny", "--variant", "0"]) == 2
+    assert "-m benchmark.cli produce pretrain --preset paper1b --variant $SLURM_ARRAY_TASK_ID" in text
+    assert main(["produce", "pretrain", "--preset", "tiny", "--variant", "0"]) == 2
     assert "variant 0 is out of range" in capsys.readouterr().err
-    assert main(["suite", "plan", "--suite", "huge"]) == 2
-    assert main(["pretrain", "--suite", "micro", "--variant", "1", "--set", "steps=3"]) == 2
+    assert main(["produce", "plan", "--preset", "huge"]) == 2
+    assert main(["produce", "pretrain", "--preset", "micro", "--variant", "1", "--set", "steps=3"]) == 2
     assert "unknown training option 'steps'" in capsys.readouterr().err
 
 
 def test_cli_pretrain_micro_variant_end_to_end(capsys, tmp_path: Path) -> None:
     """world -> corpus (DC-5, tagged) -> shared tokenizer -> UL2R+CLM -> loop, and resume."""
 
-    args = ["pretrain", "--suite", "micro", "--variant", "33", "--out", str(tmp_path), "--no-progress"]
+    args = ["produce", "pretrain", "--preset", "micro", "--variant", "33", "--out", str(tmp_path), "--no-progress"]
     args += ["--n-tokens", "8000", "--set", "max_steps=8"]
     assert main([*args, "--max-steps-this-session", "3"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["finished"] is False

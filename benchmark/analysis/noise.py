@@ -67,7 +67,7 @@ def noise_table(
     """Noise figures for every family × score kind of a suite's ``seeds`` table.
 
     ``seeds`` has one row per (model, seed) with ``model_id``, ``seed`` and ``sft_<family>_<kind>``
-    columns (as ``sftcast suite collect`` writes ``<suite>_seeds.csv``). ``label_score`` maps each
+    columns (as ``sftcast produce collect`` writes ``<suite>_seeds.csv``). ``label_score`` maps each
     family to the kind it uses as its label (anything but a mapping means none); that row gets
     ``is_label`` True. ``families`` defaults to those with an ``sft_<family>`` column.
     """

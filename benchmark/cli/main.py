@@ -21,7 +21,6 @@ COMMAND_MODULES = (
     "benchmark.cli.core",
     "benchmark.cli.leaderboard",
     "benchmark.cli.produce",
-    "benchmark.cli.produce_sft",
     "benchmark.cli.harness",
 )
 

@@ -1,4 +1,4 @@
-"""``sftcast suite plan|slurm`` and ``sftcast pretrain``: a thin shell over ``benchmark.produce.presets``.
+"""``sftcast produce ...``: the suite producer's verbs, a thin shell over ``benchmark.produce``.
 
 Heavy imports (torch, transformers) happen inside the command functions, so ``sftcast --help``
 stays fast.
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from benchmark.analysis.noise import format_noise, noise_table
+from benchmark.cli import produce_sft
 from benchmark.core.errors import SftcastError
 from benchmark.core.schema import suite_declaration
 from benchmark.produce.collect import collect_suite, records_frame
@@ -30,17 +31,19 @@ SUITES = ("micro", "tiny", "small", "paper1b")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``suite`` (plan, slurm) and ``pretrain`` to the ``sftcast`` parser."""
-    suite = sub.add_parser("suite", help="the 50-variant pre-training grid: print it or write a Slurm array")
-    ssub = suite.add_subparsers(dest="suite_command", metavar="SUBCOMMAND", required=True)
+    """Add ``produce`` (plan, run, pretrain, sft, collect, noise, slurm, tasks) to the ``sftcast`` parser."""
+    produce = sub.add_parser(
+        "produce", help="make a suite: plan, run, pretrain, sft, collect, noise, slurm, tasks"
+    )
+    ssub = produce.add_subparsers(dest="produce_command", metavar="SUBCOMMAND", required=True)
 
     p = ssub.add_parser("plan", help="print the 50 variants of a preset, learning rates mapped to it")
-    p.add_argument("--suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
+    p.add_argument("--preset", dest="suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
     p.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     p.set_defaults(func=cmd_plan)
 
     p = ssub.add_parser("slurm", help="write a Slurm job-array script, one array task per variant")
-    p.add_argument("--suite", default="paper1b", help="preset (default: paper1b)")
+    p.add_argument("--preset", dest="suite", default="paper1b", help="preset (default: paper1b)")
     p.add_argument("--variants", default="1-50", help="Slurm array spec (default: 1-50)")
     p.add_argument("--nodes", type=int, default=4, help="nodes per variant (default: 4)")
     p.add_argument("--gpus-per-node", type=int, default=8, help="GPUs per node (default: 8)")
@@ -57,9 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run every variant (and the noise seeds) that has no record yet; a killed run continues "
         "from the records and the run folders' caches. When the whole suite and its noise seeds have "
         "records in the default records folder, the suite's tables are written as by "
-        "`sftcast suite collect`.",
+        "`sftcast produce collect`.",
     )
-    p.add_argument("--suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
+    p.add_argument("--preset", dest="suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
     p.add_argument("--variants", default="1-50", help="variants to run, e.g. 1-50 or 1,3,8 (default: 1-50)")
     p.add_argument("--seeds", default="0", help="pre-training/SFT seeds of every variant (default: 0)")
     p.add_argument(
@@ -80,22 +83,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_suite_run)
 
     p = ssub.add_parser("collect", help="build the suite's CSV tables from its records")
-    p.add_argument("--suite", default="tiny")
+    p.add_argument("--preset", dest="suite", default="tiny")
     p.add_argument("--records", default=None, help="record folder (default: benchmark/suites/records)")
     p.set_defaults(func=cmd_suite_collect)
 
     p = ssub.add_parser("noise", help="seed noise of the SFT scores: spread, seed std, ratio, label flips")
-    p.add_argument("--suite", default="tiny")
+    p.add_argument("--preset", dest="suite", default="tiny")
     p.add_argument("--variants", default=None, help="only these variants, e.g. 1,3,13,38 (default: all)")
     p.add_argument("--records", default=None, help="record folder (default: benchmark/suites/records)")
     p.set_defaults(func=cmd_suite_noise)
 
-    p = sub.add_parser(
+    produce_sft.register(ssub)
+
+    p = ssub.add_parser(
         "pretrain", help="pre-train one variant of a suite (world or SlimPajama -> objective -> loop)"
     )
-    p.add_argument("--suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
+    p.add_argument("--preset", dest="suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
     p.add_argument(
-        "--variant", type=int, required=True, help="variant number, 1..50 (see `sftcast suite plan`)"
+        "--variant", type=int, required=True, help="variant number, 1..50 (see `sftcast produce plan`)"
     )
     p.add_argument(
         "--out", default="runs", help="runs folder; the run goes to OUT/SUITE/seedS/vNN (default: runs)"

@@ -1,4 +1,4 @@
-"""``sftcast sft`` and ``sftcast tasks export``: a thin shell over ``benchmark.produce.sft`` and ``benchmark.produce.tasks``.
+"""``sftcast produce sft`` and ``sftcast produce tasks export``: a thin shell over ``benchmark.produce.sft`` and ``benchmark.produce.tasks``.
 
 Heavy imports (torch, transformers, bm25s) happen inside the command functions.
 """
@@ -20,11 +20,11 @@ FAMILY_CHOICES = ("cms", "rag", "cbqa", "all")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``sft`` and ``tasks export`` to the ``sftcast`` parser."""
+    """Add ``sft`` and ``tasks export`` to the ``sftcast produce`` parser."""
     p = sub.add_parser(
         "sft", help="fine-tune a variant's checkpoint on a task family and score its test split"
     )
-    p.add_argument("--suite", default="tiny", help="preset whose recipe and world to use (default: tiny)")
+    p.add_argument("--preset", dest="suite", default="tiny", help="preset whose recipe and world to use (default: tiny)")
     p.add_argument("--variant", type=int, default=None, help="variant number, 1..50 (its final checkpoint)")
     p.add_argument("--model", default=None, help="a save_pretrained folder instead of --variant")
     p.add_argument(
@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tasks = sub.add_parser("tasks", help="the CMS, RAG and CBQA task files generated from a world")
     tsub = tasks.add_subparsers(dest="tasks_command", metavar="SUBCOMMAND", required=True)
     p = tsub.add_parser("export", help="write <dir>/<family>/<subset>/<split>.jsonl and print their sizes")
-    p.add_argument("--suite", default="tiny", help="preset whose world to use (default: tiny)")
+    p.add_argument("--preset", dest="suite", default="tiny", help="preset whose world to use (default: tiny)")
     p.add_argument("--seed", type=int, default=0, help="world and task seed (default: 0)")
     p.add_argument("--dir", required=True, help="output folder")
     p.set_defaults(func=cmd_tasks_export)

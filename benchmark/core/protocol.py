@@ -57,7 +57,7 @@ def _fresh(predictor: Predictor) -> Predictor:
     return clone(predictor) if hasattr(predictor, "get_params") else copy.deepcopy(predictor)
 
 
-def _visible(models: pd.DataFrame, task: str | None) -> pd.DataFrame:
+def visible_models(models: pd.DataFrame, task: str | None) -> pd.DataFrame:
     """The models as a predictor may see them: the label of ``task`` only (None: no SFT scores).
 
     Every other SFT column is hidden: the other tasks' labels and every score kind beside a label
@@ -78,7 +78,7 @@ def _predict_pairs(
 ) -> pd.DataFrame:
     models = suite.models
     fitted = _fresh(predictor).fit(
-        _visible(models[models["model_id"].isin(train_ids)], fit_task),
+        visible_models(models[models["model_id"].isin(train_ids)], fit_task),
         fit_task or test_task,
     )
     pairs = suite_pairs(suite, test_task, test_ids)[["model_a", "model_b"]]

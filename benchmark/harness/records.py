@@ -124,7 +124,7 @@ def load_records(data_dir: str | Path, family: str, subset: str, split: str = "t
     """Read ``<data_dir>/<family>/<subset>/<split>.jsonl`` (every record is validated)."""
     path = Path(data_dir) / family / subset / f"{split}.jsonl"
     if not path.exists():
-        raise SftcastError(f"no task file {path} (export tasks first: `sftcast tasks export`)")
+        raise SftcastError(f"no task file {path} (export tasks first: `sftcast produce tasks export`)")
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for record in records:
         validate_record(record)

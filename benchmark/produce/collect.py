@@ -42,7 +42,7 @@ def _row(record: dict[str, Any], label_score: dict[str, str]) -> dict[str, Any]:
     if old:
         raise SftcastError(
             f"the record of variant {v['id']}, seed {record['seed']} was measured on older tasks of "
-            f"{', '.join(sorted(set(old)))}: bring the records up to date with `sftcast suite run`"
+            f"{', '.join(sorted(set(old)))}: bring the records up to date with `sftcast produce run`"
         )
     row: dict[str, Any] = {"model_id": str(v["id"]), "seed": record["seed"]}
     row.update({k: v.get(k) for k in CONFIG})
@@ -54,7 +54,7 @@ def _row(record: dict[str, Any], label_score: dict[str, str]) -> dict[str, Any]:
         if label is None:
             raise SftcastError(
                 f"the {family} label ({labelled_by}) is missing from the record of variant {v['id']}, seed "
-                f"{record['seed']}: bring the records up to date with `sftcast suite run`"
+                f"{record['seed']}: bring the records up to date with `sftcast produce run`"
             )
         row[f"sft_{family}"] = label
         for kind in SCORE_KINDS:

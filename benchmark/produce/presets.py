@@ -1,4 +1,4 @@
-"""Model presets and the 50-variant grid: what ``sftcast pretrain --suite S --variant N`` trains.
+"""Model presets and the 50-variant grid: what ``sftcast produce pretrain --preset S --variant N`` trains.
 
 A preset fixes the world size, the corpus budget, the tokenizer, the ``LlamaConfig`` and the
 training hyperparameters; the grid (``suites/grid.yaml``, the paper's Table 4) fixes, per variant,
@@ -45,7 +45,7 @@ class Preset:
     model: dict[str, Any]  # ``LlamaConfig`` keyword arguments (vocab_size comes from the tokenizer)
     train: dict[str, Any] = field(default_factory=dict)  # ``TrainConfig`` overrides
     # "world" (the generated world) or a SlimPajama-schema file, folder or Hub id (benchmark.produce.stream);
-    # ``sftcast pretrain --data`` overrides it
+    # ``sftcast produce pretrain --data`` overrides it
     data: str = "world"
 
     def llama_config(self, vocab_size: int | None = None) -> Any:
@@ -388,7 +388,7 @@ def slurm_script(
 ) -> str:
     """A Slurm job-array script: one array task per variant, ``accelerate launch`` across nodes.
 
-    Each task runs ``sftcast pretrain`` for ``$SLURM_ARRAY_TASK_ID``; a requeued or re-submitted
+    Each task runs ``sftcast produce pretrain`` for ``$SLURM_ARRAY_TASK_ID``; a requeued or re-submitted
     task resumes from its last state, so the array can be resubmitted after preemption.
     """
     get_preset(suite)
@@ -417,6 +417,6 @@ srun --kill-on-bad-exit=1 bash -c 'accelerate launch \\
     --machine_rank $SLURM_NODEID \\
     --main_process_ip $MAIN_ADDR \\
     --main_process_port $MAIN_PORT \\
-    -m benchmark.cli pretrain --suite {suite} --variant $SLURM_ARRAY_TASK_ID \\
+    -m benchmark.cli produce pretrain --preset {suite} --variant $SLURM_ARRAY_TASK_ID \\
     --out {out} --seed {seed} --no-progress'
 """

@@ -1,6 +1,6 @@
 """The real-data path: a SlimPajama-schema source -> the variant's mixture -> token ids on disk.
 
-``sftcast pretrain --suite paper1b --variant N --data PATH_OR_REPO_ID`` cannot hold 20B tokens in
+``sftcast produce pretrain --preset paper1b --variant N --data PATH_OR_REPO_ID`` cannot hold 20B tokens in
 memory, so the corpus is streamed once through the same mixer as the world
 (``corpus.iter_mixed_documents``: Table 3 shares, tags, length filter), tokenized in batches with
 the suite tokenizer, and appended to a flat binary file of ids (``uint16`` when the vocabulary

@@ -13,7 +13,7 @@ fixes pre-training (init, example order) and the SFT seeds ``seed .. seed+K-1``.
 
 Parallel lanes are processes from ``concurrent.futures`` (one torch thread each: two 1-thread
 lanes beat one 2-thread process on a 2-core machine). Beyond one machine, run variants as a
-Slurm job array (``sftcast suite slurm``) instead.
+Slurm job array (``sftcast produce slurm``) instead.
 """
 
 from __future__ import annotations
@@ -540,7 +540,7 @@ def sft_variant(
 
         found = list_checkpoints(run)
         if not found:
-            raise SftcastError(f"no checkpoint in {run}: pre-train first (`sftcast pretrain ...`)")
+            raise SftcastError(f"no checkpoint in {run}: pre-train first (`sftcast produce pretrain ...`)")
         model_path = found[-1][1]
     data_dir = suite_tasks_dir(suite, out, world_seed)
     name = family if init == "pretrained" else f"{family}-{init}"

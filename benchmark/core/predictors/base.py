@@ -32,6 +32,7 @@ class Predictor:
     """
 
     supervised: ClassVar[bool] = False
+    order_invariant: ClassVar[bool] = True  # fit ignores the order of the training rows
     name: str = ""
 
     def fit(self, train_models: pd.DataFrame, task: str) -> Predictor:  # noqa: ARG002

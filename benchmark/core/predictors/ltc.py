@@ -42,6 +42,11 @@ class LearningToCompare(Predictor):
 
     supervised = True
 
+    @property
+    def order_invariant(self) -> bool:  # type: ignore[override]
+        """Adam's minibatches follow the row order; the other two fits do not."""
+        return self.estimator != "mlp"
+
     def __init__(
         self, estimator: str = "lightgbm", proxies: list[str] | None = None, random_state: int = 0
     ) -> None:
