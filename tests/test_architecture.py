@@ -123,7 +123,7 @@ def graph() -> tuple[dict[str, set[str]], list[str]]:
             if src != dst and dst not in ALLOWED[src]:
                 problems.append(f"{mod}:{line}: {src} must not import {dst} ({target})")
             if nested and src != "benchmark" and not is_heavy(target):
-                problems.append(f"{mod}:{line}: function-level import of {target}, which imports no heavy library")
+                problems.append(f"{mod}:{line}: function-level import of {target} defers nothing heavy")
     return edges, sorted(set(problems))
 
 

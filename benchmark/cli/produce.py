@@ -28,6 +28,7 @@ from benchmark.produce.suite_runner import (
 )
 
 SUITES = ("micro", "tiny", "small", "paper1b")
+PRESET_HELP = f"preset: {', '.join(SUITES)} (default: tiny)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ssub = produce.add_subparsers(dest="produce_command", metavar="SUBCOMMAND", required=True)
 
     p = ssub.add_parser("plan", help="print the 50 variants of a preset, learning rates mapped to it")
-    p.add_argument("--preset", dest="suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
+    p.add_argument("--preset", dest="suite", default="tiny", help=PRESET_HELP)
     p.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     p.set_defaults(func=cmd_plan)
 
@@ -62,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "records in the default records folder, the suite's tables are written as by "
         "`sftcast produce collect`.",
     )
-    p.add_argument("--preset", dest="suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
+    p.add_argument("--preset", dest="suite", default="tiny", help=PRESET_HELP)
     p.add_argument("--variants", default="1-50", help="variants to run, e.g. 1-50 or 1,3,8 (default: 1-50)")
     p.add_argument("--seeds", default="0", help="pre-training/SFT seeds of every variant (default: 0)")
     p.add_argument(
@@ -98,7 +99,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = ssub.add_parser(
         "pretrain", help="pre-train one variant of a suite (world or SlimPajama -> objective -> loop)"
     )
-    p.add_argument("--preset", dest="suite", default="tiny", help=f"preset: {', '.join(SUITES)} (default: tiny)")
+    p.add_argument("--preset", dest="suite", default="tiny", help=PRESET_HELP)
     p.add_argument(
         "--variant", type=int, required=True, help="variant number, 1..50 (see `sftcast produce plan`)"
     )

@@ -1,4 +1,5 @@
-"""``sftcast produce sft`` and ``sftcast produce tasks export``: a thin shell over ``benchmark.produce.sft`` and ``benchmark.produce.tasks``.
+"""``sftcast produce sft`` and ``sftcast produce tasks export``: a thin shell over
+``benchmark.produce.sft`` and ``benchmark.produce.tasks``.
 
 Heavy imports (torch, transformers, bm25s) happen inside the command functions.
 """
@@ -24,7 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sft", help="fine-tune a variant's checkpoint on a task family and score its test split"
     )
-    p.add_argument("--preset", dest="suite", default="tiny", help="preset whose recipe and world to use (default: tiny)")
+    p.add_argument(
+        "--preset", dest="suite", default="tiny", help="preset whose recipe and world to use (default: tiny)"
+    )
     p.add_argument("--variant", type=int, default=None, help="variant number, 1..50 (its final checkpoint)")
     p.add_argument("--model", default=None, help="a save_pretrained folder instead of --variant")
     p.add_argument(

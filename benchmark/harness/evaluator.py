@@ -409,7 +409,7 @@ def compute_proxies(
     out["config"] = {
         "model": str(model),
         "model_args": model_args or {},
-        "data_dir": str(Path(data_dir).resolve()),
+        "data_dir": str(data_dir),  # as given: records name no folder of the machine
         "tasks_dir": str(tasks_path),
         "split": split,
         "limit": limit,

@@ -1,5 +1,5 @@
 """T5 span corruption over token ids: the one definition that the SC pre-training objectives and the
-PPL-SC proxy share, with the special ids it inserts (see ``benchmark.produce.objectives`` for the renderings)."""
+PPL-SC proxy share, with the special ids it inserts (renderings: ``benchmark.produce.objectives``)."""
 
 from __future__ import annotations
 

@@ -255,7 +255,8 @@ def process_rolling(doc: dict[str, Any], results: Sequence[float]) -> dict[str, 
 
 def token_windows(docs: Sequence[Sequence[int]], eos: int, size: int) -> list[list[int]]:
     """The pre-training stream's windows: ``docs`` packed, each followed by ``eos``, and cut into
-    consecutive windows of exactly ``size`` ids, the incomplete last one dropped (``benchmark.produce.pretrain``).
+    consecutive windows of exactly ``size`` ids, the incomplete last one dropped
+    (``benchmark.produce.pretrain``).
 
     Fixed-size windows give every request the training geometry (the same number of noise tokens
     and spans, the targets at the same positions); the tiny SC model was measured at token

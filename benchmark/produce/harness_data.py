@@ -1,4 +1,4 @@
-"""The harness data folder of the synthetic world: its task families and held-out text, written by the producer."""
+"""The harness data folder of the synthetic world: its task families and held-out text."""
 
 from __future__ import annotations
 

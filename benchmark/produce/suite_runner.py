@@ -24,6 +24,7 @@ import os
 import platform
 import subprocess
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from benchmark.core.cache import cache_key
 from benchmark.core.errors import SftcastError
 from benchmark.core.schema import SUITES_DIR, suite_declaration
 from benchmark.core.vocab import EXTRA_SIGNALS, FAMILIES, FAMILY_VERSIONS, PROXIES, SCORE_KINDS
@@ -62,7 +64,18 @@ class RunSettings:
     sft_overrides: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The settings as a record stores them: paths inside the repository are relative to it, so
+        a committed record names no folder of the machine that made it."""
+        out = asdict(self)
+        out["records"] = portable_path(self.records)
+        return out
+
+
+def portable_path(path: str | Path) -> str:
+    """``path`` relative to the repository when it lies inside it, else as given."""
+    repo = SUITES_DIR.parents[1]
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(repo)) if resolved.is_relative_to(repo) else str(path)
 
 
 def record_path(settings: RunSettings, variant: int, seed: int) -> Path:
@@ -76,6 +89,24 @@ def data_dir(settings: RunSettings) -> Path:
     path = Path(settings.out) / settings.suite / f"data-world{settings.world_seed}"
     ensure_data(get_preset(settings.suite).world, settings.world_seed, path)
     return path
+
+
+def proxy_config(limit: int | None, names: Sequence[str]) -> dict[str, Any]:
+    """Everything the values of ``names`` at a document ``limit`` depend on, resolved: each proxy's
+    version, the harness's ``PROXY_VERSION`` and the versions of the task families they read."""
+    specs = proxy_specs()
+    families = sorted({specs[n]["family"] for n in names if specs[n].get("family")})
+    return {
+        "proxies": {n: signal_version(n) for n in sorted(names)},
+        "proxy_version": PROXY_VERSION,
+        "task_versions": {f: FAMILY_VERSIONS.get(f, 1) for f in families},
+        "limit": limit,
+    }
+
+
+def proxy_cache(run: Path, step: int, limit: int | None, names: Sequence[str]) -> Path:
+    """The cache file of the values of ``names`` at checkpoint ``step``: keyed by ``proxy_config``."""
+    return run / "proxies" / f"checkpoint-{step}-{cache_key(proxy_config(limit, names))}.json"
 
 
 def _cached(path: Path, compute: Any) -> Any:
@@ -121,16 +152,11 @@ def _extra_signals(
     """``EXTRA_SIGNALS`` of one checkpoint, each cached in its own file beside its proxies.
 
     The signals not cached yet are computed together (one model load) and written one file each,
-    so adding a signal to ``EXTRA_SIGNALS`` leaves the others' caches valid; a signal whose
-    ``signal_version`` is above 1 has it in its file name, so a new version is measured anew.
+    so adding a signal to ``EXTRA_SIGNALS`` leaves the others' caches valid, and a new
+    ``signal_version`` of one signal names a new file for it alone (``proxy_cache``).
     """
 
-    def cache_file(n: str) -> Path:
-        version = signal_version(n)
-        tag = n if version == 1 else f"{n}.{version}"
-        return run / "proxies" / f"checkpoint-{step}-limit{limit}-{tag}-v{PROXY_VERSION}-{_tasks_tag()}.json"
-
-    paths = {n: cache_file(n) for n in EXTRA_SIGNALS}
+    paths = {n: proxy_cache(run, step, limit, [n]) for n in EXTRA_SIGNALS}
     todo = [n for n, path in paths.items() if not path.exists()]
     if todo:
         value = compute_proxies(str(checkpoint), data_dir(settings), settings.device, limit, proxies=todo)
@@ -176,14 +202,14 @@ def _sft_current(settings: RunSettings, family: str, result: dict[str, Any], kin
 
 
 def _sft_result(settings: RunSettings, run: Path, checkpoint: Path, family: str, seed: int) -> dict[str, Any]:
-    """One family's SFT of ``checkpoint``, cached in the run folder; a cache of another recipe, or
-    one without a score the evaluator now reports, is redone."""
+    """One family's SFT of ``checkpoint``, cached in the run folder under the key of its resolved
+    configuration (recipe, seeds, task version, score kinds): any change names a new file."""
 
-    path = run / "sft" / f"{family}-k{settings.sft_seeds}.json"
+    config = {"recipe": _recipe(settings, family), "sft_seeds": settings.sft_seeds,
+              "task_version": FAMILY_VERSIONS.get(family, 1), "score_kinds": list(SCORE_KINDS)}  # fmt: skip
+    path = run / "sft" / f"{family}-{cache_key(config)}.json"
     if path.exists():
-        cached = json.loads(path.read_text())
-        if _sft_current(settings, family, cached, list(SCORE_KINDS)):
-            return cached
+        return json.loads(path.read_text())
 
     result = run_sft(checkpoint, family, data_dir(settings), preset=settings.suite,
                      sft_seeds=settings.sft_seeds, seed=seed, device=settings.device,
@@ -222,7 +248,7 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     for step, path in ckpts:
         limit = settings.final_proxy_limit if step == final_step else settings.checkpoint_proxy_limit
         proxies = _cached(
-            run / "proxies" / f"checkpoint-{step}-limit{limit}-v{PROXY_VERSION}-{_tasks_tag()}.json",
+            proxy_cache(run, step, limit, PROXIES),
             lambda path=path, limit=limit: compute_proxies(str(path), data, settings.device, limit),
         )
         checkpoints[str(step)] = {
@@ -301,11 +327,6 @@ def _task_versions() -> dict[str, int]:
     return dict(FAMILY_VERSIONS)
 
 
-def _tasks_tag() -> str:
-    """``FAMILY_VERSIONS`` in a cache file name ("cbqa1-cms2-rag1"): a cache of older tasks is not read."""
-    return "-".join(f"{f}{v}" for f, v in sorted(_task_versions().items()))
-
-
 def _family_proxies(
     settings: RunSettings, run: Path, step: int, checkpoint: Path, limit: int | None, family: str
 ) -> dict[str, Any]:
@@ -313,11 +334,10 @@ def _family_proxies(
     its current version (cached per version in the run folder)."""
 
     names = [n for n in (*PROXIES, *EXTRA_SIGNALS) if proxy_specs()[n].get("family") == family]
-    signals = "-".join(f"{n}.{signal_version(n)}" for n in names if n in EXTRA_SIGNALS)
-    tag = f"{family}{FAMILY_VERSIONS[family]}-{signals}-v{PROXY_VERSION}"
-    path = run / "proxies" / f"checkpoint-{step}-limit{limit}-{tag}.json"
-    value = _cached(path, lambda: compute_proxies(str(checkpoint), data_dir(settings), settings.device,
-                                                  limit, proxies=names))  # fmt: skip
+    def compute() -> dict[str, Any]:
+        return compute_proxies(str(checkpoint), data_dir(settings), settings.device, limit, proxies=names)
+
+    value = _cached(proxy_cache(run, step, limit, names), compute)
     return {k: v for k, v in _proxy_summary(value).items() if k != "seconds"}
 
 

@@ -30,7 +30,8 @@ def check_predictor(predictor: Predictor, suite: Suite, task: str | None = None,
     seen = [c for c in train.columns if str(c).startswith(sft)]
     assert seen == ([task_column(task)] if predictor.supervised else []), f"label leak into fit: {seen}"
     test_ids = suite.model_ids[n_train:]
-    pairs = attach_features(suite_pairs(suite, task, test_ids), suite.models, [*suite.proxies, *suite.signals])
+    features = [*suite.proxies, *suite.signals]
+    pairs = attach_features(suite_pairs(suite, task, test_ids), suite.models, features)
     pairs = pairs.drop(columns=[c for c in LABEL_COLUMNS if c in pairs])
     leaked = [c for c in pairs.columns if str(c).startswith(sft)]
     assert not leaked, f"label leak into predict: {leaked}"

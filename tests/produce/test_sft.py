@@ -164,11 +164,13 @@ def test_cli_sft_and_tasks_export(setup, tmp_path: Path, capsys) -> None:
     assert main(["produce", "tasks", "export", "--preset", "micro", "--dir", str(tmp_path / "t")]) == 0
     assert (tmp_path / "t" / "rag" / "hotpot_qa" / "test.jsonl").exists()
     capsys.readouterr()
-    argv = ["produce", "sft", "--preset", "micro", "--model", str(model_path), "--data", str(data), "--task", "cms"]
+    argv = ["produce", "sft", "--preset", "micro", "--model", str(model_path), "--data", str(data)]
+    argv += ["--task", "cms"]
     assert main([*argv, "--evaluator", "direct", "--set", "steps=2"]) == 0
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["family"] == "cms" and line["paper_metric"] == "acc"
-    assert main(["produce", "sft", "--preset", "micro", "--task", "cms"]) == 2  # neither --variant nor --model
+    # neither --variant nor --model
+    assert main(["produce", "sft", "--preset", "micro", "--task", "cms"]) == 2
 
 
 def test_sft_variant_refuses_a_named_checkpoint_that_does_not_exist(tmp_path):

@@ -228,7 +228,8 @@ def test_cli_plan_slurm_and_errors(capsys, tmp_path: Path) -> None:
 def test_cli_pretrain_micro_variant_end_to_end(capsys, tmp_path: Path) -> None:
     """world -> corpus (DC-5, tagged) -> shared tokenizer -> UL2R+CLM -> loop, and resume."""
 
-    args = ["produce", "pretrain", "--preset", "micro", "--variant", "33", "--out", str(tmp_path), "--no-progress"]
+    args = ["produce", "pretrain", "--preset", "micro", "--variant", "33", "--out", str(tmp_path),
+        "--no-progress"]
     args += ["--n-tokens", "8000", "--set", "max_steps=8"]
     assert main([*args, "--max-steps-this-session", "3"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["finished"] is False

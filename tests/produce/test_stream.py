@@ -18,7 +18,7 @@ from benchmark.produce.pretrain import ObjectiveDataset
 from benchmark.produce.stream import SLIMPAJAMA_HUB_ID, prepare_tokens, split_domains, stream_documents
 
 torch.set_num_threads(1)
-FIXTURE = str(Path(__file__).parent / "fixtures" / "slimpajama" / "train.parquet")
+FIXTURE = str(Path(__file__).parents[1] / "fixtures" / "slimpajama" / "train.parquet")
 RUN = {"max_steps": 12, "batch_size": 4, "grad_accum": 2, "num_threads": 1, "warmup_steps": 2}
 
 
@@ -113,7 +113,8 @@ def test_pretrain_on_streamed_data_resumes_exactly(tmp_path):
 
 
 def test_cli_pretrain_takes_data(tmp_path, capsys):
-    argv = ["produce", "pretrain", "--preset", "micro", "--variant", "38", "--data", FIXTURE, "--n-tokens", "3000",
+    argv = ["produce", "pretrain", "--preset", "micro", "--variant", "38", "--data", FIXTURE,
+        "--n-tokens", "3000",
             "--out", str(tmp_path), "--no-progress", "--set", "max_steps=3",
             "--set", "num_threads=1"]  # fmt: skip
     assert main(argv) == 0

@@ -44,6 +44,17 @@ def micro_run(tmp_path_factory):
     return settings, written
 
 
+@pytest.fixture
+def fresh_run(micro_run, tmp_path):
+    """A private copy of the micro run (records and run folders) for a test that edits it."""
+    settings, _ = micro_run
+    root = Path(settings.out).parent
+    shutil.copytree(root, tmp_path / "suite")
+    copy = RunSettings(**{**settings.__dict__, "out": str(tmp_path / "suite" / "runs"),
+                          "records": str(tmp_path / "suite" / "records")})  # fmt: skip
+    return copy, None
+
+
 def test_records_hold_config_proxies_checkpoints_and_sft(micro_run):
     settings, written = micro_run
     assert len(written) == 2
@@ -57,8 +68,8 @@ def test_records_hold_config_proxies_checkpoints_and_sft(micro_run):
     assert 0 < rec["proxies"]["ppl_clm"] < 1 and rec["settings"]["suite"] == "micro"
 
 
-def test_rerun_skips_recorded_variants_and_resumes_from_caches(micro_run):
-    settings, _ = micro_run
+def test_rerun_skips_recorded_variants_and_resumes_from_caches(fresh_run):
+    settings, _ = fresh_run
     assert pending(settings, [1, 6], [0]) == []
     assert run_suite(settings, [1, 6], seeds=[0], jobs=1, progress=False) == []
     # A lost record (a run killed after its last step) is rebuilt from the run folder's caches.
@@ -70,10 +81,10 @@ def test_rerun_skips_recorded_variants_and_resumes_from_caches(micro_run):
     assert after["sft"] == before["sft"] and after["proxies"] == before["proxies"]
 
 
-def test_records_written_before_an_extra_signal_gain_it(micro_run):
+def test_records_written_before_an_extra_signal_gain_it(fresh_run):
     """A record without kshot_facts and kshot_props (written before the runner measured them) gets
     them from the run folder's checkpoints; everything else in the record stays as it was."""
-    settings, _ = micro_run
+    settings, _ = fresh_run
     path = record_path(settings, 6, 0)
     full = json.loads(path.read_text())
     assert 0 <= full["proxies"]["kshot_facts"] <= 1 and 0 <= full["proxies"]["kshot_props"] <= 1
@@ -95,18 +106,17 @@ def test_records_written_before_an_extra_signal_gain_it(micro_run):
     with pytest.raises(SftcastError, match="not a JSON record"):
         run_suite(settings, [1, 6], seeds=[0], jobs=1, progress=False)
     assert path.read_text() == json.dumps(full)[:-20]
-    path.write_text(json.dumps(upgraded | {"timings_s": {**old["timings_s"], "extra_signals_s": 0.0}}))
 
 
-def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(micro_run):
+def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(fresh_run):
     """A record (and its run folder's cache) whose CMS SFT used another recipe, and that lacks an
     extra signal too, gets CMS fine-tuned again with the current one and the signal added; the
     other families and everything else stay as they were."""
-    settings, _ = micro_run
+    settings, _ = fresh_run
     path = record_path(settings, 1, 0)
     full = json.loads(path.read_text())
-    cache = next(Path(settings.out).glob("micro/seed0/v01/sft/cms-k1.json"))
-    current = json.loads(cache.read_text())
+    (cache,) = Path(settings.out).glob("micro/seed0/v01/sft/cms-*.json")
+    cache.unlink()  # the current recipe's cache gone: fine-tuned for real
     old = json.loads(path.read_text())
     old["sft"]["cms"] = {
         **old["sft"]["cms"],
@@ -116,7 +126,6 @@ def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(micro_run):
     for entry in (old["proxies"], *(c["proxies"] for c in old["checkpoints"].values())):
         del entry["kshot_props"]
     path.write_text(json.dumps(old))
-    cache.write_text(json.dumps({**current, "score": 0.0, "recipe": old["sft"]["cms"]["recipe"]}))
     assert outdated(settings, [1, 6], [0]) == [(1, 0)]
     assert run_suite(settings, [1, 6], seeds=[0], jobs=1, progress=False) == [str(path)]
     upgraded = json.loads(path.read_text())
@@ -129,23 +138,22 @@ def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(micro_run):
     assert outdated(settings, [1, 6], [0]) == []
 
 
-def test_a_family_without_its_label_score_is_fine_tuned_again(micro_run, monkeypatch):
+def test_a_family_without_its_label_score_is_fine_tuned_again(fresh_run, monkeypatch):
     """A record (and cache) written before the evaluator reported the score kind the suite labels a
     family by gets that family fine-tuned again, and only that one; nothing else changes."""
 
-    settings, _ = micro_run
+    settings, _ = fresh_run
     path = record_path(settings, 6, 0)
     full = json.loads(path.read_text())
     assert 0 < full["sft"]["cms"]["gold_prob"] < 1 and 0 < full["sft"]["rag"]["gold_prob"] < 1
     assert runner.label_kind("micro", "cms") is None
     assert runner.label_kind("tiny", "cms") == "acc" and runner.label_kind("tiny", "rag") == "em"
-    cache = next(Path(settings.out).glob("micro/seed0/v06/sft/cms-k1.json"))
-    current = json.loads(cache.read_text())
+    (cache,) = Path(settings.out).glob("micro/seed0/v06/sft/cms-*.json")
+    cache.unlink()  # the current evaluator's cache gone: fine-tuned for real
     old = json.loads(path.read_text())
     for family in ("cms", "rag"):
         del old["sft"][family]["gold_prob"]
     path.write_text(json.dumps(old))
-    cache.write_text(json.dumps({k: v for k, v in current.items() if k != "gold_prob"}))
     assert outdated(settings, [1, 6], [0]) == []  # micro declares no label score
     monkeypatch.setattr(runner, "label_kind", lambda suite, family: {"cms": "gold_prob"}.get(family))
     assert outdated(settings, [1, 6], [0]) == [(6, 0)]
@@ -157,14 +165,13 @@ def test_a_family_without_its_label_score_is_fine_tuned_again(micro_run, monkeyp
     assert {k for k in timings if timings[k] != full["timings_s"].get(k)} <= {"sft_cms_s"}
     assert json.loads(cache.read_text())["gold_prob"] == full["sft"]["cms"]["gold_prob"]
     assert runner.stale_sft(settings, upgraded) == []
-    path.write_text(json.dumps(full))
 
 
-def test_a_signal_of_a_new_version_is_measured_again(micro_run, monkeypatch):
+def test_a_signal_of_a_new_version_is_measured_again(fresh_run, monkeypatch):
     """Bumping an extra signal's ``version`` in proxies.yaml makes every record holding an older
     one out of date; the upgrade measures it into a cache of its own and records the version."""
 
-    settings, _ = micro_run
+    settings, _ = fresh_run
     full = json.loads(record_path(settings, 6, 0).read_text())
     assert full["signal_versions"] == {"kshot_facts": 1, "kshot_props": 1}
     assert outdated(settings, [1, 6], [0]) == []
@@ -175,15 +182,16 @@ def test_a_signal_of_a_new_version_is_measured_again(micro_run, monkeypatch):
     upgraded = upgrade_record(settings, 6, 0)
     assert upgraded["signal_versions"] == {"kshot_facts": 1, "kshot_props": 2}
     assert upgraded["proxies"]["kshot_props"] == full["proxies"]["kshot_props"]  # same task, same value
-    caches = sorted(Path(settings.out).glob("micro/seed0/v06/proxies/*-kshot_props.2-*.json"))
-    assert len(caches) == len(full["checkpoints"])  # measured anew at every checkpoint
+    run = Path(settings.out) / "micro" / "seed0" / "v06"
+    for step, entry in full["checkpoints"].items():  # measured anew, into a cache of its own, everywhere
+        assert runner.proxy_cache(run, int(step), entry["proxy_limit"], ["kshot_props"]).exists()
 
 
-def test_a_family_whose_tasks_changed_is_measured_again(micro_run):
+def test_a_family_whose_tasks_changed_is_measured_again(fresh_run):
     """A record (and an SFT cache) of an older ``FAMILY_VERSIONS`` gets that family's proxies at
     every checkpoint and its SFT again; the data folder is rebuilt first. Nothing else changes."""
 
-    settings, _ = micro_run
+    settings, _ = fresh_run
     path = record_path(settings, 6, 0)
     full = json.loads(path.read_text())
     assert full["task_versions"] == FAMILY_VERSIONS
@@ -195,8 +203,8 @@ def test_a_family_whose_tasks_changed_is_measured_again(micro_run):
         entry["proxies"]["kshot_cms"] = -1.0
     path.write_text(json.dumps(old))
     run = Path(settings.out) / "micro" / "seed0" / "v06"
-    cache = json.loads((run / "sft" / "cms-k1.json").read_text())
-    (run / "sft" / "cms-k1.json").write_text(json.dumps({**cache, "task_version": 1}))
+    (cache,) = run.glob("sft/cms-*.json")
+    cache.unlink()  # the current tasks' SFT cache gone: fine-tuned for real
     stamp = Path(settings.out) / "micro" / "data-world0" / "task_versions.json"
     stamp.unlink()  # data built before task versions
     assert runner.stale_tasks(old) == ["cms"] and runner.stale_sft(settings, old) == ["cms"]

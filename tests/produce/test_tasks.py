@@ -22,7 +22,7 @@ from benchmark.produce.tasks import (
 )
 from benchmark.produce.world import World
 
-FIXTURES = Path(__file__).parent / "fixtures" / "real"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "real"
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from benchmark.produce.corpus import (
 from benchmark.produce.world import World
 from benchmark.produce.world.documents import documents
 
-FIXTURE = Path(__file__).parent / "fixtures" / "slimpajama" / "train.parquet"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "slimpajama" / "train.parquet"
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow
 # what a launcher or scheduler may have left in the environment: none of it may reach these runs
 LAUNCH_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
 
-ARGS = ["-m", "benchmark.cli", "produce", "pretrain", "--preset", "micro", "--variant", "1", "--device", "cpu",
+ARGS = ["-m", "benchmark.cli", "produce", "pretrain", "--preset", "micro", "--variant", "1", "--device",
+    "cpu",
         "--no-progress"]  # fmt: skip
 
 
@@ -119,11 +120,12 @@ def test_the_slurm_array_script_runs_one_task_with_srun_and_scontrol_stubbed(tmp
     for stub in stubs.iterdir():
         stub.chmod(0o755)
     script = tmp_path / "array.sh"
-    argv = ["produce", "slurm", "--preset", "micro", "--variants", "3", "--nodes", "1", "--gpus-per-node", "1",
+    argv = ["produce", "slurm", "--preset", "micro", "--variants", "3", "--nodes", "1",
+        "--gpus-per-node", "1",
             "--runs", str(tmp_path / "runs"), "--out", str(script)]  # fmt: skip
     assert main(argv) == 0
     env = _env(SLURM_ARRAY_TASK_ID="3", SLURM_JOB_NODELIST="node01", SLURM_NNODES="1",
-               HF_HOME=str(tmp_path / "hf"), PYTHONPATH=str(Path(__file__).resolve().parents[1]))  # fmt: skip
+               HF_HOME=str(tmp_path / "hf"), PYTHONPATH=str(Path(__file__).resolve().parents[2]))  # fmt: skip
     env["PATH"] = f"{stubs}{os.pathsep}{env['PATH']}"
     for _ in range(2):  # the task, then the same task requeued
         done = _call(["bash", str(script)], env, cwd=tmp_path)
