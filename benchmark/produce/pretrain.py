@@ -9,7 +9,8 @@ corpora too large for that, mapped from a token file on disk (``benchmark.produc
 ``g`` of a run is window ``perm_e[g mod n]`` (a seeded permutation per epoch ``e``) passed through
 the objective with ``numpy.random.default_rng([seed, g])``: a pure function of ``(seed, g)``.
 Resuming therefore needs only the step, the weights, the optimizer and the RNG states, and a
-killed-and-resumed run ends with exactly the weights of an uninterrupted one (on CPU; CUDA kernels may not be bit-deterministic).
+killed-and-resumed run ends with exactly the weights of an uninterrupted one (on CPU; CUDA kernels
+may not be bit-deterministic).
 
 Output folder::
 
