@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: runs/proxy_data/WORLD-seedSEED, written from the world when missing)",
     )
     p.add_argument("--world", default="tiny", help="world size of the default data folder (default: tiny)")
-    p.add_argument("--seed", type=int, default=0, help="world seed of the default data folder (default: 0)")
+    p.add_argument("--world-seed", type=int, default=0, help="world of the default data folder (default: 0)")
     p.add_argument("--out", default=None, help="write the JSON record here (default: stdout)")
     p.add_argument(
         "--limit", type=int, default=None, help="at most N documents per lm-eval task (tests only)"
@@ -113,7 +113,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_proxies(args: argparse.Namespace) -> int:
 
     if args.data is None:
-        data = default_data_dir(args.world, args.seed)
+        data = default_data_dir(args.world, args.world_seed)
     else:
         data = Path(args.data)
         if not data.is_dir():

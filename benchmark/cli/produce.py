@@ -106,7 +106,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", default="runs", help="runs folder; the run goes to OUT/SUITE/seedS/vNN (default: runs)"
     )
-    p.add_argument("--seed", type=int, default=0, help="world, data and init seed (default: 0)")
+    p.add_argument("--seed", type=int, default=0, help="initialisation and data-order seed (default: 0)")
+    p.add_argument(
+        "--world-seed", type=int, default=None, help="world, corpus and tokenizer seed (default: --seed)"
+    )
     p.add_argument(
         "--device", choices=("auto", "cpu", "cuda"), default="auto", help="cpu forces the CPU (default: auto)"
     )
@@ -189,6 +192,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         args.variant,
         out=args.out,
         seed=args.seed,
+        world_seed=args.world_seed,
         device=None if args.device == "auto" else args.device,
         overrides=overrides,
         n_tokens=args.n_tokens,

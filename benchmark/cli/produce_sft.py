@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--task", choices=FAMILY_CHOICES, required=True, help="task family, or all three")
     p.add_argument("--sft-seeds", type=int, default=1, help="SFT runs to average (default: 1)")
-    p.add_argument("--seed", type=int, default=0, help="world seed and first SFT seed (default: 0)")
+    p.add_argument("--seed", type=int, default=0, help="pre-training run and first SFT seed (default: 0)")
+    p.add_argument("--world-seed", type=int, default=0, help="seed of the world and its tasks (default: 0)")
     p.add_argument("--out", default="runs", help="runs folder (default: runs)")
     p.add_argument(
         "--init",
@@ -64,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tsub = tasks.add_subparsers(dest="tasks_command", metavar="SUBCOMMAND", required=True)
     p = tsub.add_parser("export", help="write <dir>/<family>/<subset>/<split>.jsonl and print their sizes")
     p.add_argument("--preset", dest="suite", default="tiny", help="preset whose world to use (default: tiny)")
-    p.add_argument("--seed", type=int, default=0, help="world and task seed (default: 0)")
+    p.add_argument("--world-seed", type=int, default=0, help="seed of the world and its tasks (default: 0)")
     p.add_argument("--dir", required=True, help="output folder")
     p.set_defaults(func=cmd_tasks_export)
 
@@ -102,10 +103,11 @@ def cmd_sft(args: argparse.Namespace) -> int:
                 init=args.init,
                 device=args.device,
                 evaluator=args.evaluator,
+                world_seed=args.world_seed,
                 **overrides,
             )
         else:
-            data = args.data or suite_tasks_dir(args.suite, args.out)
+            data = args.data or suite_tasks_dir(args.suite, args.out, args.world_seed)
             result = run_sft(
                 args.model,
                 family,
@@ -125,8 +127,8 @@ def cmd_sft(args: argparse.Namespace) -> int:
 
 def cmd_tasks_export(args: argparse.Namespace) -> int:
 
-    world = World.generate(get_preset(args.suite).world, seed=args.seed)
-    tasks = build_tasks(world, seed=args.seed)
+    world = World.generate(get_preset(args.suite).world, seed=args.world_seed)
+    tasks = build_tasks(world, seed=args.world_seed)
     out = export_tasks(tasks, Path(args.dir))
     for name, stats in task_stats(tasks).items():
         print(json.dumps({"subset": name, **stats}))
