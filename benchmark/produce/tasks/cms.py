@@ -16,11 +16,9 @@ openbookqa     "which of these objects ...?", four objects                 4
 
 OpenBookQA rows are partially scored, as lm-eval scores Winogrande (``records.partial_contexts``):
 "Question: Which of these objects is light?\nAnswer: The foam block" + " is light.", one context
-per object and the property as the one scored continuation. Scoring the object names as
-continuations instead measured the object-name prior (86% of one tiny variant's answers were the
-likeliest name; every variant 0.21-0.27 after SFT, random init 0.34); partial scoring asks in
-the corpus's direction (object, then property): 0.45-0.66 for three CLM variants, 0.336 for SC
-and for random init (``calibration/README.md``, attempt 3). ``FAMILY_VERSIONS["cms"]`` 2.
+per object and the property as the one scored continuation: it asks in the corpus's direction
+(object, then property), where scoring the object names measured their prior. The measurements
+behind that choice are in ``benchmark/suites/calibration/README.md`` (attempt 3).
 """
 
 from __future__ import annotations
