@@ -177,7 +177,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         args.models,
         args.task,
         suite_train=suite,
-        data_dir=args.data or default_data_dir(),
+        data_dir=args.data or default_data_dir,
         device=args.device,
         predictor=args.predictor,
         limit=args.limit,

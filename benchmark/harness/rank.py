@@ -27,7 +27,7 @@ it. Perplexity proxies are 1/perplexity everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ def rank_checkpoints(
     models: Sequence[str],
     task: str,
     suite_train: str = DEFAULT_TRAIN_SUITE,
-    data_dir: str | Path | None = None,
+    data_dir: str | Path | Callable[[], Path] | None = None,
     device: str = "cpu",
     predictor: str = "ltc_lightgbm",
     limit: int | None = None,
@@ -76,8 +76,8 @@ def rank_checkpoints(
         suite_train: the suite whose models and ``sft_<task>`` scores train the predictor (all of
             its models). See the module docstring: its proxies should be on your models' scale;
             ``zeng2025`` (1B models) is not, for small checkpoints.
-        data_dir: the harness data folder (``benchmark.produce.harness_data.prepare_data``); needed
-            unless ``proxies`` holds every model.
+        data_dir: the harness data folder (``benchmark.produce.harness_data.prepare_data``), or a
+            function that makes one when it is needed; needed unless ``proxies`` holds every model.
         predictor: a registered predictor name (default: the leaderboard's best, ``ltc_lightgbm``).
         limit: at most this many documents per lm-eval task (tests only).
         proxies: precomputed proxies ``{model: {proxy: value}}`` in the harness's units; models
@@ -112,7 +112,7 @@ def rank_checkpoints(
 
         if data_dir is None:
             raise SftcastError("rank_checkpoints needs data_dir to measure the proxies of " + ", ".join(todo))
-        data = Path(data_dir)
+        data = Path(data_dir() if callable(data_dir) else data_dir)
         if not data.is_dir():
             raise SftcastError(f"data folder {data} not found")
         for m in todo:

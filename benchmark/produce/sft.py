@@ -44,11 +44,11 @@ from typing import Any
 import numpy as np
 
 from benchmark.core.errors import SftcastError
-from benchmark.core.vocab import FAMILIES, PAPER_METRIC, SCORE_KINDS
+from benchmark.core.vocab import PAPER_METRIC, SCORE_KINDS
 from benchmark.harness import evaluate_family
 from benchmark.harness.records import partial_contexts
 from benchmark.harness.utils import choice_scores, exact_match
-from benchmark.produce.tasks import load_records
+from benchmark.produce.tasks import FAMILY_SUBSETS, load_records
 
 
 @dataclass(frozen=True)
@@ -384,7 +384,7 @@ def evaluate(
         raise SftcastError(f"evaluator must be auto, harness or direct, not {evaluator!r}")
     recipe = recipe or SFTRecipe(steps=1, batch_size=1, learning_rate=1.0)
     per = {}
-    for subset in FAMILIES[family]:
+    for subset in FAMILY_SUBSETS[family]:
         records = load_records(data_dir, family, subset, split)[:limit]
         if records:
             per[subset] = _evaluate_direct(model, tokenizer, records, family != "cms", recipe)
@@ -439,14 +439,14 @@ def run_sft(
     import torch
 
 
-    if family not in FAMILIES:
-        raise SftcastError(f"unknown task family {family!r} (known: {', '.join(FAMILIES)})")
+    if family not in FAMILY_SUBSETS:
+        raise SftcastError(f"unknown task family {family!r} (known: {', '.join(FAMILY_SUBSETS)})")
     if sft_seeds < 1:
         raise SftcastError("sft_seeds must be >= 1")
     if num_threads:
         torch.set_num_threads(num_threads)
     recipe = get_recipe(preset, family, **recipe_overrides)
-    train = [r for s in FAMILIES[family] for r in load_records(data_dir, family, s, "train")]
+    train = [r for s in FAMILY_SUBSETS[family] for r in load_records(data_dir, family, s, "train")]
     t_start = time.perf_counter()
     result: dict[str, Any] = {"family": family, "model_path": str(model_path), "init": init, "preset": preset}
     if eval_base:

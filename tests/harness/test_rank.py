@@ -102,10 +102,10 @@ def test_cli_rank(micro: dict, tmp_path: Path, capsys) -> None:
     assert err.startswith("sftcast: error: rank needs at least 2 models") and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("command", ["proxies", "sft", "rank"])
-def test_cli_help(command: str, capsys) -> None:
+@pytest.mark.parametrize("command", [["proxies"], ["produce", "sft"], ["rank"]])
+def test_cli_help(command: list[str], capsys) -> None:
 
     with pytest.raises(SystemExit) as exit_info:
-        main([command, "--help"])
+        main([*command, "--help"])
     assert exit_info.value.code == 0
-    assert f"usage: sftcast {command}" in capsys.readouterr().out
+    assert f"usage: sftcast {' '.join(command)}" in capsys.readouterr().out

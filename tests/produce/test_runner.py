@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 import yaml
 
-import benchmark.core.schema as schema
 import benchmark.harness.evaluator as harness_runner
 import benchmark.produce.suite_runner as runner
 from benchmark.analysis.noise import format_noise, label_rows, noise_summary, noise_table, seed_noise
@@ -349,10 +348,10 @@ def test_noise_edge_cases_are_stated_not_crashed():
 def test_label_kind_reads_the_suite_yaml_and_rejects_an_unknown_kind(monkeypatch):
 
     typo = {"label_score": {"cms": "gold_probability"}}
-    monkeypatch.setattr(schema, "suite_declaration", lambda suite: typo)
+    monkeypatch.setattr(runner, "suite_declaration", lambda suite: typo)
     with pytest.raises(SftcastError, match="label_score of 'cms' is 'gold_probability'; known: acc, em"):
         label_kind("x", "cms")
-    monkeypatch.setattr(schema, "suite_declaration", lambda suite: {"label_score": "paper's metrics"})
+    monkeypatch.setattr(runner, "suite_declaration", lambda suite: {"label_score": "paper's metrics"})
     assert label_kind("x", "cms") is None  # described in words (zeng2025): nothing to check
 
 

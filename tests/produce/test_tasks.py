@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from benchmark.core.errors import SftcastError
-from benchmark.core.vocab import FAMILIES
 from benchmark.harness.records import is_partial, partial_contexts
 from benchmark.produce.tasks import (
+    FAMILY_SUBSETS,
     SPLITS,
     build_tasks,
     export_tasks,
@@ -43,7 +43,7 @@ def _all(tasks):
 
 
 def test_families_and_subsets_are_the_papers_shapes() -> None:
-    assert FAMILIES == {
+    assert FAMILY_SUBSETS == {
         "cbqa": ["nq_open", "trivia_qa", "hotpot_qa", "2wikimultihopqa"],
         "cms": ["boolq", "piqa", "hellaswag", "winogrande", "openbookqa"],
         "rag": ["nq_open", "trivia_qa", "hotpot_qa", "2wikimultihopqa"],
@@ -111,7 +111,7 @@ def test_test_sets_hold_several_paraphrases_per_fact(tasks) -> None:
 
 
 def test_rag_contexts_come_from_bm25_with_distractors(tasks) -> None:
-    records = [r for s in FAMILIES["rag"] for r in tasks["rag"][s]["test"]]
+    records = [r for s in FAMILY_SUBSETS["rag"] for r in tasks["rag"][s]["test"]]
     assert all(r["passages"] and r["prompt"].startswith("Passage: ") for r in records)
     recall = sum(r["gold_in_context"] for r in records) / len(records)
     assert 0.3 < recall < 1.0  # retrieval is real: usually right, sometimes wrong

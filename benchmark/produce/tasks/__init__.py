@@ -2,7 +2,7 @@
 
 >>> from benchmark.produce.world import World
 >>> tasks = build_tasks(World.generate("micro", seed=0))
->>> sorted(tasks) == sorted(FAMILIES)
+>>> sorted(tasks) == sorted(FAMILY_SUBSETS)
 True
 >>> record = tasks["cbqa"]["nq_open"]["test"][0]
 >>> record["answer"] == record["choices"][record["gold"]]
@@ -35,10 +35,10 @@ from benchmark.produce.tasks.base import SPLIT_SIZES, SUBSETS, Subset, TaskConte
 if TYPE_CHECKING:
     from benchmark.produce.world import World
 
-FAMILIES: dict[str, list[str]] = {}
+FAMILY_SUBSETS: dict[str, list[str]] = {}
 for _key in SUBSETS.names():
     _family, _, _subset = _key.partition("/")
-    FAMILIES.setdefault(_family, []).append(_subset)
+    FAMILY_SUBSETS.setdefault(_family, []).append(_subset)
 
 
 def get_subset(family: str, subset: str) -> Subset:
@@ -50,8 +50,8 @@ def build_tasks(world: World, seed: int = 0, families: list[str] | None = None) 
     """family -> subset -> split -> records for ``world``; deterministic in (world, seed)."""
     ctx = TaskContext.create(world, seed)
     out: Tasks = {}
-    for family in families or list(FAMILIES):
-        for subset in FAMILIES[family] if family in FAMILIES else [get_subset(family, "?")]:
+    for family in families or list(FAMILY_SUBSETS):
+        for subset in FAMILY_SUBSETS[family] if family in FAMILY_SUBSETS else [get_subset(family, "?")]:
             spec = get_subset(family, subset)
             out.setdefault(family, {})[subset] = {
                 split: spec.build(
@@ -83,7 +83,7 @@ def load_real(*args: Any, **kwargs: Any) -> Any:
 
 
 __all__ = [
-    "FAMILIES",
+    "FAMILY_SUBSETS",
     "FAMILY_VERSIONS",
     "SPLITS",
     "SPLIT_SIZES",
