@@ -33,6 +33,7 @@ def test_within_objective_accuracy_is_the_same_objective_pairs_only(answers):
     assert "**5. How accurate is each proxy within one objective?**" in render(result)
 
 
+@pytest.mark.slow
 def test_extra_signals_question_against_an_independent_count():
     """Question 6 ranks each of a suite's extra signals, higher first, over all pairs."""
     suite = load_suite("tiny")

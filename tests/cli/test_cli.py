@@ -69,6 +69,7 @@ def test_bad_suite_file_is_one_line(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_report_writes_tables_and_plots(tmp_path):
     proc = run("report", "--suite", "zeng2025", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr

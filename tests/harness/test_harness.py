@@ -312,6 +312,7 @@ def world_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return prepare_data("micro", 0, tmp_path_factory.mktemp("world") / "data", n_words=400)
 
 
+@pytest.mark.slow
 def test_kshot_facts_asks_world_facts_in_corpus_sentences(
     world_data: Path, setup: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -357,6 +358,7 @@ def test_a_data_folder_says_which_tasks_it_holds(
     assert not data_current(old)
 
 
+@pytest.mark.slow
 def test_kshot_props_states_every_property_of_the_split_objects(
     world_data: Path, setup: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -471,6 +473,7 @@ def test_shared_prefix_requests_equal_hf_requests(setup: dict[str, Path], monkey
         assert ll == pytest.approx(ll_hf, rel=1e-5, abs=1e-5) and greedy == greedy_hf
 
 
+@pytest.mark.slow
 def test_lm_eval_cli_gives_the_library_numbers(library: dict, setup: dict[str, Path]) -> None:
     out = setup["root"] / "lm_eval_out"
     cmd = lm_eval_command(str(setup["model"]), library["config"]["tasks_dir"], batch_size=4, output_path=out)

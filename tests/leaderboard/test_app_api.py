@@ -11,6 +11,8 @@ from conftest_leaderboard import SUBMISSIONS, make_zip, seeded_db, served_app, s
 
 from leaderboard.store import ResultsStore
 
+pytestmark = pytest.mark.slow  # serves the Gradio app: seconds per test
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:

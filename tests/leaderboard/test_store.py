@@ -98,6 +98,7 @@ def _write_many(path: str, prefix: str, n: int) -> None:
         store.add(_entry(f"{prefix}{k}"))
 
 
+@pytest.mark.slow
 def test_concurrent_processes_all_land(tmp_path: Path) -> None:
     path = str(tmp_path / "r.sqlite")
     ResultsStore(path)

@@ -31,6 +31,7 @@ def store(tmp_path: Path) -> ResultsStore:
     return ResultsStore(seeded_db(tmp_path / "db"))
 
 
+@pytest.mark.slow
 def test_every_builtin_predictor_is_committed_and_seeded(store: ResultsStore) -> None:
     assert set(list_predictors()) <= {p.name for p in SUBMISSIONS.iterdir() if p.is_dir()}
     assert set(list_predictors()) <= set(store.names())

@@ -16,6 +16,8 @@ from benchmark.harness import compute_proxies
 from benchmark.produce.harness_data import prepare_data
 from benchmark.produce.presets import pretrain_variant, suite_dir
 
+pytestmark = pytest.mark.slow  # builds and trains models: minutes on 2 cores
+
 torch = pytest.importorskip("torch")
 pytest.importorskip("lm_eval")
 torch.set_num_threads(1)

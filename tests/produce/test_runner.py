@@ -31,6 +31,8 @@ from benchmark.produce.suite_runner import (
     upgrade_record,
 )
 
+pytestmark = pytest.mark.slow  # builds and trains models: minutes on 2 cores
+
 
 @pytest.fixture(scope="module")
 def micro_run(tmp_path_factory):

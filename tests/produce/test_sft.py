@@ -32,6 +32,8 @@ from benchmark.produce.suite_runner import sft_variant, suite_tasks_dir
 from benchmark.produce.tasks import build_tasks, export_tasks
 from benchmark.produce.world import World
 
+pytestmark = pytest.mark.slow  # builds and trains models: minutes on 2 cores
+
 torch.set_num_threads(1)
 STEPS = 1500  # pre-training steps of the fixture's checkpoint (its docstring)
 
