@@ -44,6 +44,8 @@ class Preset:
     vocab_size: int  # BPE vocabulary, trained once per suite on a DC-0 corpus
     model: dict[str, Any]  # ``LlamaConfig`` keyword arguments (vocab_size comes from the tokenizer)
     train: dict[str, Any] = field(default_factory=dict)  # ``TrainConfig`` overrides
+    # family -> ``SFTRecipe`` fields of this preset's fixed SFT recipe (``benchmark.produce.sft``)
+    sft: dict[str, dict[str, Any]] = field(default_factory=dict)
     # "world" (the generated world) or a SlimPajama-schema file, folder or Hub id (benchmark.produce.stream);
     # ``sftcast produce pretrain --data`` overrides it
     data: str = "world"
@@ -89,6 +91,12 @@ PRESETS.register("micro", Preset(
         "warmup_steps": 4,
         "log_every": 1,
     },
+    # SFT: seconds
+    sft={
+        "cms": {"steps": 60, "batch_size": 16, "learning_rate": 1e-2},
+        "rag": {"steps": 60, "batch_size": 16, "learning_rate": 1e-2},
+        "cbqa": {"steps": 60, "batch_size": 16, "learning_rate": 1e-2},
+    },
 ))
 
 PRESETS.register("tiny", Preset(
@@ -106,6 +114,13 @@ PRESETS.register("tiny", Preset(
         "warmup_steps": 30,  # 5% of steps
         "mixed_precision": "no",  # fp32: bf16 autocast was 25x slower on this CPU
         "num_threads": 1,  # two 1-thread lanes beat one 2-thread process (10.3k vs 9.4k tok/s)
+    },
+    # SFT: about 2.5 minutes for all three families on one CPU thread; CMS needs 450 steps (~3 epochs)
+    # to leave chance (calibration/README.md, attempt 2)
+    sft={
+        "cms": {"steps": 450, "batch_size": 16, "learning_rate": 1e-3},
+        "rag": {"steps": 200, "batch_size": 16, "learning_rate": 1e-3},
+        "cbqa": {"steps": 150, "batch_size": 16, "learning_rate": 1e-3},
     },
 ))
 
@@ -126,6 +141,11 @@ PRESETS.register("small", Preset(
         "state_every": 500,  # resume points every few minutes
         "log_every": 10,  # a .item() per step would stall the GPU
         "num_workers": 4,  # build batches in background processes while the GPU computes
+    },
+    sft={
+        "cms": {"steps": 1000, "batch_size": 64, "learning_rate": 1e-4},
+        "rag": {"steps": 1500, "batch_size": 64, "learning_rate": 1e-4},
+        "cbqa": {"steps": 1000, "batch_size": 64, "learning_rate": 1e-4},
     },
 ))
 
@@ -150,6 +170,11 @@ PRESETS.register("paper1b", Preset(
         "num_workers": 4,
     },
     data="cerebras/SlimPajama-627B",  # streamed once per data setting into a token file (stream.py)
+    sft={
+        "cms": {"steps": 2000, "batch_size": 64, "learning_rate": 2e-5},
+        "rag": {"steps": 3000, "batch_size": 64, "learning_rate": 2e-5},
+        "cbqa": {"steps": 2000, "batch_size": 64, "learning_rate": 2e-5},
+    },
 ))
 
 

@@ -1,6 +1,6 @@
 """Supervised fine-tuning of a checkpoint on one task family, scored on the family's test split.
 
-One fixed recipe per preset (``SFT_RECIPES``), the same for every variant, as in the paper:
+One fixed recipe per preset (``Preset.sft``), the same for every variant, as in the paper:
 full fine-tuning, loss on the response only, AdamW, linear warm-up then linear decay to 0 at the
 last step (the run always ends at the bottom of its schedule, never mid-curve), seeded. The
 family's subsets are mixed into one training set, so one SFT run serves a whole family;
@@ -48,6 +48,7 @@ from benchmark.core.vocab import PAPER_METRIC, SCORE_KINDS
 from benchmark.harness import evaluate_family
 from benchmark.harness.records import partial_contexts
 from benchmark.harness.utils import choice_scores, exact_match
+from benchmark.produce.presets import get_preset
 from benchmark.produce.tasks import FAMILY_SUBSETS, load_records
 
 
@@ -69,42 +70,12 @@ class SFTRecipe:
         return asdict(self)
 
 
-# Step counts per preset and family. tiny: about 2.5 minutes of SFT + evaluation for all three
-# families on one CPU thread. tiny CMS runs 450 steps (~3 epochs of its 2480 training items):
-# at 150 steps four of its five subsets stayed at chance for every variant; at 450 the best
-# variants leave chance on BoolQ, PIQA and Winogrande while random init stays there; at 900 random
-# init learns part of it too (benchmark/suites/calibration/README.md, attempt 2). micro: seconds.
-SFT_RECIPES: dict[str, dict[str, SFTRecipe]] = {
-    "micro": {
-        "cms": SFTRecipe(steps=60, batch_size=16, learning_rate=1e-2),
-        "rag": SFTRecipe(steps=60, batch_size=16, learning_rate=1e-2),
-        "cbqa": SFTRecipe(steps=60, batch_size=16, learning_rate=1e-2),
-    },
-    "tiny": {
-        "cms": SFTRecipe(steps=450, batch_size=16, learning_rate=1e-3),
-        "rag": SFTRecipe(steps=200, batch_size=16, learning_rate=1e-3),
-        "cbqa": SFTRecipe(steps=150, batch_size=16, learning_rate=1e-3),
-    },
-    "small": {
-        "cms": SFTRecipe(steps=1000, batch_size=64, learning_rate=1e-4),
-        "rag": SFTRecipe(steps=1500, batch_size=64, learning_rate=1e-4),
-        "cbqa": SFTRecipe(steps=1000, batch_size=64, learning_rate=1e-4),
-    },
-    "paper1b": {
-        "cms": SFTRecipe(steps=2000, batch_size=64, learning_rate=2e-5),
-        "rag": SFTRecipe(steps=3000, batch_size=64, learning_rate=2e-5),
-        "cbqa": SFTRecipe(steps=2000, batch_size=64, learning_rate=2e-5),
-    },
-}
-
-
 def get_recipe(preset: str, family: str, **overrides: Any) -> SFTRecipe:
-    """The recipe of ``family`` at ``preset``, with ``overrides`` (field=value) applied."""
-    if preset not in SFT_RECIPES:
-        raise SftcastError(f"no SFT recipe for preset {preset!r} (known: {', '.join(SFT_RECIPES)})")
-    if family not in SFT_RECIPES[preset]:
-        raise SftcastError(f"unknown task family {family!r} (known: {', '.join(SFT_RECIPES[preset])})")
-    recipe = SFT_RECIPES[preset][family]
+    """The recipe of ``family`` at ``preset`` (its ``Preset.sft``), with ``overrides`` applied."""
+    recipes = get_preset(preset).sft
+    if family not in recipes:
+        raise SftcastError(f"unknown task family {family!r} (known: {', '.join(recipes)})")
+    recipe = SFTRecipe(**recipes[family])
     unknown = set(overrides) - set(recipe.to_dict())
     if unknown:
         raise SftcastError(f"unknown SFT option(s) {', '.join(sorted(unknown))}")
@@ -424,7 +395,7 @@ def run_sft(
         model_path: a ``save_pretrained`` folder (model + tokenizer), e.g. a pre-training checkpoint.
         family: ``cms``, ``rag`` or ``cbqa``; its records are read from ``data_dir``
             (``export_tasks`` layout), train split for SFT, test split for scores.
-        preset: which ``SFT_RECIPES`` row to use; ``recipe_overrides`` change single fields.
+        preset: whose ``Preset.sft`` recipe to use; ``recipe_overrides`` change single fields.
         sft_seeds: SFT seeds ``seed .. seed+K-1`` (data order; with ``init="scratch"`` also the init).
         init: ``"pretrained"`` or ``"scratch"`` (the no-pre-training baseline: same architecture,
             tokenizer and recipe, random weights).
