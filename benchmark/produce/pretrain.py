@@ -299,32 +299,12 @@ def _train(
     main = accelerator.is_main_process
     set_seed(cfg.seed)
 
-    # -- resume or start: the resolved configs live in run.json; a resumed run must match them
     state_dir = out / "state"
-    if resume and main:
-        _recover_state(state_dir)
-    accelerator.wait_for_everyone()
-    resuming = resume and (state_dir / "COMPLETE").exists()
-    run_info = {"train_config": cfg.to_dict(), "model_config": model_config.to_dict()}
-    if resuming:
-        saved = json.loads((out / "run.json").read_text())
-        _check_same(saved, run_info)
-    elif main:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "run.json").write_text(json.dumps(run_info, indent=2))
-        (out / "loss.jsonl").write_text("")
-        shutil.rmtree(state_dir, ignore_errors=True)
+    resuming = _start_or_resume(out, cfg, model_config, resume, accelerator)
 
     # -- data: example g of the run is a pure function of (seed, g)
     special = SpecialIds.from_tokenizer(tokenizer)
-    if isinstance(token_ids, torch.Tensor):
-        stream = token_ids.detach().cpu().numpy().astype(np.int64)
-    elif isinstance(token_ids, TokenFile):  # on disk: each DataLoader worker maps it, nothing is copied
-        stream = token_ids
-    elif len(token_ids) and not np.isscalar(token_ids[0]):
-        stream = pack(token_ids, special.eos)  # type: ignore[arg-type]
-    else:
-        stream = np.asarray(token_ids, dtype=np.int64)
+    stream = _token_stream(token_ids, special)
     per_step = cfg.batch_size * cfg.grad_accum * accelerator.num_processes
     dataset = ObjectiveDataset(
         stream, get_objective(cfg.objective), special, cfg.seq_len, cfg.max_steps * per_step, cfg.seed
@@ -393,16 +373,8 @@ def _train(
         if done % cfg.log_every == 0 or done == stop or on_step is not None:
             mean_loss = accelerator.reduce(loss_sum / cfg.grad_accum, reduction="mean").item()
             if main and (done % cfg.log_every == 0 or done == stop):
-                record = {
-                    "step": done,
-                    "loss": mean_loss,
-                    "lr": lr,
-                    "grad_norm": None if grad_norm is None else float(grad_norm),
-                    "tokens": done * tokens_per_step,
-                    "elapsed_s": round(time.perf_counter() - t_session, 3),
-                }
-                with open(out / "loss.jsonl", "a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(record) + "\n")
+                grad = None if grad_norm is None else float(grad_norm)
+                _log(out, done, mean_loss, lr, grad, done * tokens_per_step, time.perf_counter() - t_session)
                 bar.set_postfix(loss=f"{mean_loss:.3f}", lr=f"{lr:.2e}")
             if on_step is not None:
                 on_step(done, mean_loss)
@@ -449,6 +421,50 @@ def _train(
 
 # ---------------------------------------------------------------------------------------------
 # helpers
+
+
+def _start_or_resume(out: Path, cfg: TrainConfig, model_config: Any, resume: bool, accelerator: Any) -> bool:
+    """Whether the run resumes from ``out/state``: the resolved configs live in ``run.json``, and a
+    resumed run must match them; a new run starts a fresh folder (main process only)."""
+    main = accelerator.is_main_process
+    state_dir = out / "state"
+    if resume and main:
+        _recover_state(state_dir)
+    accelerator.wait_for_everyone()
+    resuming = resume and (state_dir / "COMPLETE").exists()
+    run_info = {"train_config": cfg.to_dict(), "model_config": model_config.to_dict()}
+    if resuming:
+        saved = json.loads((out / "run.json").read_text())
+        _check_same(saved, run_info)
+    elif main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "run.json").write_text(json.dumps(run_info, indent=2))
+        (out / "loss.jsonl").write_text("")
+        shutil.rmtree(state_dir, ignore_errors=True)
+    return resuming
+
+
+def _token_stream(
+    token_ids: np.ndarray | torch.Tensor | Sequence[Sequence[int]] | TokenFile, special: SpecialIds
+) -> np.ndarray | TokenFile:
+    """The packed stream of token ids the windows are cut from."""
+    if isinstance(token_ids, torch.Tensor):
+        return token_ids.detach().cpu().numpy().astype(np.int64)
+    if isinstance(token_ids, TokenFile):  # on disk: each DataLoader worker maps it, nothing is copied
+        return token_ids
+    if len(token_ids) and not np.isscalar(token_ids[0]):
+        return pack(token_ids, special.eos)  # type: ignore[arg-type]
+    return np.asarray(token_ids, dtype=np.int64)
+
+
+def _log(
+    out: Path, step: int, loss: float, lr: float, grad_norm: float | None, tokens: int, elapsed: float
+) -> None:
+    """Append one line to ``loss.jsonl``."""
+    record = {"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm, "tokens": tokens,
+              "elapsed_s": round(elapsed, 3)}  # fmt: skip
+    with open(out / "loss.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
 
 
 def list_checkpoints(run_dir: str | Path) -> list[tuple[int, Path]]:
