@@ -74,5 +74,15 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
+def refusal(predictor: Predictor, frame: pd.DataFrame, needs: str) -> str:
+    """The one sentence a predictor answers with when a suite lacks what it needs."""
+    from benchmark.suite_spec import info_of
+
+    suite = info_of(frame).get("suite")
+    name = getattr(predictor, "name", "") or type(predictor).__name__
+    where = f"suite {suite!r}" if suite else "this suite"
+    return f"predictor {name!r} cannot serve {where}: it needs {needs}, which {where} does not declare"
+
+
 def required_columns(proxies: list[str]) -> list[str]:
     return [f"{p}_{s}" for p in proxies for s in ("a", "b")]

@@ -11,18 +11,18 @@ import numpy as np
 
 from benchmark.pairs import attach_features, suite_pairs, swap
 from benchmark.predictors.base import Predictor, clone
-from benchmark.schema import Suite, task_column
+from benchmark.schema import Suite
+from benchmark.suite_spec import info_of, view_columns
 
 
 def check_predictor(predictor: Predictor, suite: Suite, task: str | None = None, atol: float = 1e-9) -> None:
     """Raise ``AssertionError`` naming the first broken property."""
     task = task or suite.tasks[0]
     n_train = int(round(0.6 * len(suite.models)))
-    train = suite.models.iloc[:n_train]
-    if not predictor.supervised:
-        train = train.drop(columns=[task_column(t) for t in suite.tasks])
+    train = suite.view(suite.models.iloc[:n_train], task if predictor.supervised else None, task)
     test_ids = suite.model_ids[n_train:]
-    pairs = attach_features(suite_pairs(suite, task, test_ids), suite.models, suite.proxies)
+    seen = suite.view(None, None, task)
+    pairs = attach_features(suite_pairs(suite, task, test_ids), seen, view_columns(info_of(seen)))
 
     first = clone(predictor).fit(train, task)
     assert first is not None and hasattr(first, "predict"), "fit must return self"
