@@ -111,8 +111,16 @@ def render_markdown(suite: Suite, results: dict[str, Any], plots: list[str]) -> 
 
 
 def write_report(suite: Suite, out_dir: str | Path, seed: int = 0, progress: bool = False) -> Path:
-    """Compute everything, write ``report.md``, ``results.json`` and PNG plots; return report path."""
+    """Compute everything, write ``report.md``, ``results.json`` and PNG plots; return report path.
+
+    A suite without the paper's five proxies (lin2024, a user's own) gets ``report_suite``'s report."""
     from benchmark.plots import plot_gap_quintiles, plot_topk_recall
+    from benchmark.schema import PROXIES
+
+    if not set(PROXIES) <= set(suite.proxies):
+        from benchmark.report_suite import write_general_report
+
+        return write_general_report(suite, out_dir, seed, progress)
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,7 @@ class Suite:
     source: str = ""
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     spec: SuiteSpec = field(default_factory=SuiteSpec, repr=False)
+    root: str = ""  # the folder of the suite's declaration: the files it names are relative to it
 
     def table(self, kind: str) -> pd.DataFrame | None:
         """An extra table the suite declares (``tables: {kind: file.csv}``), e.g. ``seeds``."""
@@ -267,4 +268,5 @@ def _load(decl: dict[str, Any], decl_path: Path, spec: SuiteSpec) -> Suite:
         meta=decl,
         source=str(data_path),
         spec=spec,
+        root=str(decl_path.parent),
     )
