@@ -169,9 +169,16 @@ def _task_scores(
         "gap_quintile_accuracy": metrics.gap_quintile_accuracy(credit, np.concatenate(deltas)),
         "kendall_tau": float(np.mean(taus)),
         "best_model_rank": float(np.mean(ranks)),
-        "top1_recall_at_k": np.mean(top1, axis=0).tolist(),
-        "top5_recall_at_k": np.mean(top5, axis=0).tolist(),
+        "top1_recall_at_k": _mean_curve(top1),
+        "top5_recall_at_k": _mean_curve(top5),
     }
+
+
+def _mean_curve(curves: list[list[float]]) -> list[float]:
+    """Mean recall-at-k curve over splits; a split with fewer labelled test models (missing labels)
+    keeps its final recall for the larger k."""
+    n = max(len(c) for c in curves)
+    return np.mean([c + c[-1:] * (n - len(c)) for c in curves], axis=0).tolist()
 
 
 def pair_credits(df: pd.DataFrame, suite: Suite, protocol: str, seed: int = 0) -> pd.DataFrame:
