@@ -124,6 +124,9 @@ def format_table(result: dict[str, Any]) -> str:
             f"{task:<6} {acc:>14} {ci:>16} {red_s:>20} {r['kendall_tau']:>6.3f} {r['best_model_rank']:>9.1f}"
         )
     lines.append(f"mean accuracy {result['mean_accuracy']:.3f}")
+    for task, r in result["tasks"].items():
+        if r.get("models_without_label"):
+            lines.append(f"{task}: {r['models_without_label']} model(s) without a label, left out")
     return "\n".join(lines)
 
 
