@@ -95,8 +95,10 @@ class Suite:
         self, models: pd.DataFrame | None, label_task: str | None, task: str, budget: Any = None
     ) -> pd.DataFrame:
         """The models as a predictor sees them for ``task`` (see ``suite_spec.task_view``)."""
-        extra = {s: ("lower" if s in set(self.meta.get("lower_is_better", [])) else "higher")
-                 for s in declared_signals(self.meta)}
+        extra = {
+            s: ("lower" if s in set(self.meta.get("lower_is_better", [])) else "higher")
+            for s in declared_signals(self.meta)
+        }
         frame = self.models if models is None else models
         return task_view(frame, self.spec, label_task, task, budget, self.proxies, extra, self.name)
 

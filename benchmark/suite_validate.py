@@ -46,7 +46,7 @@ def summary(path: str | Path) -> str:
 
 
 def _missing(suite, names: list[str]) -> str:  # noqa: ANN001 - a Suite
-    """", N missing value(s)" over the given columns and their per-task versions (none: "")."""
+    """ ", N missing value(s)" over the given columns and their per-task versions (none: "")."""
     wanted = set(names) | {f"{n}@{t}" for n in names for t in suite.tasks}
     cols = [c for c in suite.models.columns if c in wanted]
     n = int(suite.models[cols].isna().sum().sum()) if cols else 0

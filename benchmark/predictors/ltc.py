@@ -144,7 +144,8 @@ class LearningToCompareMeta(LearningToCompare):
             *(c for p in info.get("probes", {}).values() for c in p["points"].values()),
         ]
         self.categories_ = {
-            f: sorted({str(v) for v in train_models[f].dropna()}) for f, kind in features.items()
+            f: sorted({str(v) for v in train_models[f].dropna()})
+            for f, kind in features.items()
             if kind == "categorical"
         }
         self.proxies_ = [*signals, *features]
