@@ -43,9 +43,10 @@ test-fast: install
 leaderboard: install
 	$(PY) -m benchmark.cli leaderboard
 
-# Regenerate the built-in baseline submissions on every shipped suite (after a suite changes).
+# Regenerate the built-in baseline submissions on every shipped suite (after a suite changes); a suite
+# a predictor cannot serve (lin2024 for the paper's proxies) is skipped.
 BASELINES = random ppl_clm ppl_sc kshot_cms kshot_rag kshot_cbqa combine5 sc_plus_rag \
-	sc_plus_rag_minus_clm ltc_lightgbm ltc_logreg ltc_mlp
+	sc_plus_rag_minus_clm ltc_lightgbm ltc_logreg ltc_mlp zero_shot_loss subtuning model_size ats ltc_meta
 submissions: install
 	for p in $(BASELINES); do \
 		rm -rf submissions/$$p && $(PY) -m benchmark.cli submit predict --predictor $$p --name $$p --out submissions \

@@ -28,6 +28,7 @@ import yaml
 from benchmark.core.errors import SftcastError
 from benchmark.core.protocol import SUBMISSION_PROTOCOLS
 from benchmark.core.schema import list_suites, load_suite
+from benchmark.core.suite_spec import parse_budget
 from leaderboard.store import Entry
 
 OFFICIAL_SEED = 0  # the seed of the official splits; every submission is scored on it
@@ -67,6 +68,7 @@ class SubmissionMeta:
     proxies: list[str] = field(default_factory=list)
     features: list[str] = field(default_factory=list)
     supervised: bool = False
+    budgets: dict[str, str] = field(default_factory=dict)  # suite -> the data budget its predictions used
 
     @classmethod
     def from_dict(cls, doc: Any, where: str = META_FILE) -> SubmissionMeta:
@@ -100,10 +102,24 @@ class SubmissionMeta:
             out[key] = [v[:200] for v in value][:50]
         if out["url"] and not re.match(r"^https?://\S+$", out["url"]):
             raise SftcastError(f"{where}: 'url' must start with http:// or https://")
+        out["budgets"] = _budgets(doc.get("budgets"), where)
         return cls(**out)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        doc = asdict(self)
+        if not doc["budgets"]:  # stated only for suites with probes; older metadata stays as it was
+            del doc["budgets"]
+        return doc
+
+
+def _budgets(value: Any, where: str) -> dict[str, str]:
+    """``budgets: {suite: "1/64"}``: the data budget of each covered suite that has probes."""
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SftcastError(f"{where}: 'budgets' must map suite names to fractions such as 1/64")
+    return {str(k): str(parse_budget(v, f"{where}: budgets.{k}")) for k, v in value.items()}
 
 
 @dataclass

@@ -111,6 +111,7 @@ def build_dataset(out_dir: str | Path, suites: list[str] | None = None) -> Path:
                     "data_files": [{"split": "train", "path": rel.as_posix()}],
                 }
             )
+    _mark_default(configs)
     table = ["| config | rows | one row is |", "|---|---|---|"]
     for cfg in configs:
         suite_name, kind = cfg["config_name"].rsplit("_", 1)
@@ -126,6 +127,20 @@ def build_dataset(out_dir: str | Path, suites: list[str] | None = None) -> Path:
     body = body.replace(NOISE_MARKER, _noise(loaded, out))
     (out / "README.md").write_text(_front_matter(configs) + "\n" + body)
     return out
+
+
+DEFAULT_CONFIG = "zeng2025_pairs"
+
+
+def _mark_default(configs: list[dict[str, Any]]) -> None:
+    """Mark one pairs config as the dataset's default, so that ``load_dataset(REPO)`` needs no config
+    name: ``zeng2025_pairs`` when built, else the first pairs config."""
+    names = [c["config_name"] for c in configs]
+    pairs = [n for n in names if n.endswith("_pairs")]
+    default = DEFAULT_CONFIG if DEFAULT_CONFIG in names else (pairs[0] if pairs else None)
+    for cfg in configs:
+        if cfg["config_name"] == default:
+            cfg["default"] = True
 
 
 def dataset_files(folder: str | Path) -> list[str]:
@@ -161,8 +176,9 @@ def push_dataset(
     return files
 
 
-def load(repo_id_or_dir: str | Path, config: str, split: str = "train"):  # noqa: ANN201 - datasets.Dataset
-    """``datasets.load_dataset`` on a Hub repo id or a local folder, the same call either way."""
+def load(repo_id_or_dir: str | Path, config: str | None = None, split: str = "train"):  # noqa: ANN201
+    """``datasets.load_dataset`` on a Hub repo id or a local folder, the same call either way
+    (a ``datasets.Dataset``); without ``config``, the default pairs config."""
     from datasets import load_dataset
 
     return load_dataset(str(repo_id_or_dir), config, split=split)

@@ -10,12 +10,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmark.analysis.floor import FLOOR_NOTE, format_floor, proxy_floor
-from benchmark.analysis.noise import json_safe
-from benchmark.analysis.plots import noise_view
+from benchmark.analysis.report_sections import noise_section
+from benchmark.analysis.report_suite import write_general_report
 from benchmark.core.evaluate import evaluate
 from benchmark.core.predictors import get_predictor
 from benchmark.core.schema import Suite
+from benchmark.core.vocab import PROXIES
 
 TABLE1 = [
     "ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa",
@@ -114,8 +114,14 @@ def render_markdown(suite: Suite, results: dict[str, Any], plots: list[str]) -> 
 
 
 def write_report(suite: Suite, out_dir: str | Path, seed: int = 0, progress: bool = False) -> Path:
-    """Compute everything, write ``report.md``, ``results.json`` and PNG plots; return report path."""
+    """Compute everything, write ``report.md``, ``results.json`` and PNG plots; return report path.
+
+    A suite without the paper's five proxies (lin2024, a user's own) gets ``report_suite``'s report."""
     from benchmark.analysis.plots import plot_gap_quintiles, plot_topk_recall
+
+    if not set(PROXIES) <= set(suite.proxies):
+
+        return write_general_report(suite, out_dir, seed, progress)
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -128,7 +134,7 @@ def write_report(suite: Suite, out_dir: str | Path, seed: int = 0, progress: boo
     from benchmark.analysis.replication import render, what_replicates
 
     results["what_replicates"] = what_replicates(suite, seed)
-    noise_md = _noise_section(suite, out, results)
+    noise_md = noise_section(suite, out, results)
     (out / "results.json").write_text(json.dumps(results, indent=2))
     path = out / "report.md"
     path.write_text(
@@ -137,19 +143,3 @@ def write_report(suite: Suite, out_dir: str | Path, seed: int = 0, progress: boo
     return path
 
 
-def _noise_section(suite: Suite, out: Path, results: dict[str, Any]) -> str:
-    """The suite's label noise (when it ships seed reruns) and its proxies' random-init floor."""
-    from benchmark.analysis.plots import save_figure
-
-    view = noise_view(suite)
-    text = ["", "## Label noise", "", view.summary]
-    if view.figure is not None:
-        results["label_noise"] = json_safe(view.table)
-        save_figure(view.figure, out / "label_noise.png")
-        text += ["", view.markdown, "", "![label_noise](label_noise.png)"]
-    floor = proxy_floor(suite)
-    if floor is not None:
-        results["proxy_floor"] = floor.to_dict(orient="records")
-        text += ["", "## Proxies against a random-init model", "", f"({FLOOR_NOTE}.)"]
-        text += ["", format_floor(floor)]
-    return "\n".join(text) + "\n"

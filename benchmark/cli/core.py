@@ -10,16 +10,22 @@ from typing import Any
 
 from benchmark.analysis.dataset import build_dataset, dataset_files, push_dataset
 from benchmark.analysis.report import write_report
+from benchmark.core.errors import SftcastError
 from benchmark.core.evaluate import evaluate
 from benchmark.core.predictors import get_predictor, list_predictors
 from benchmark.core.protocol import PROTOCOLS
 from benchmark.core.schema import list_suites, load_suite
+from benchmark.core.suite_validate import summary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("suites", help="list the shipped suites")
+    p = sub.add_parser("suites", help="list the shipped suites, or validate a suite of your own")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_suites)
+    ssub = p.add_subparsers(dest="suites_command", metavar="COMMAND")
+    v = ssub.add_parser("validate", help="check a suite declaration (YAML + CSV) anywhere on disk")
+    v.add_argument("path", type=Path, help="the suite's YAML file")
+    v.set_defaults(func=cmd_suites_validate)
 
     p = sub.add_parser("predictors", help="list the built-in predictors")
     p.set_defaults(func=cmd_predictors)
@@ -31,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--protocol", choices=PROTOCOLS, default="all-pairs")
     p.add_argument("--seed", type=int, default=0, help="seed of the model splits and the bootstrap")
+    p.add_argument(
+        "--budget", help="data budget for probe signals, a fraction such as 1/64 (default: the suite's)"
+    )
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--out", type=Path, help="also write the JSON result to this file")
     p.set_defaults(func=cmd_evaluate)
@@ -72,6 +81,16 @@ def cmd_suites(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suites_validate(args: argparse.Namespace) -> int:
+
+    if args.path.suffix not in (".yaml", ".yml"):
+        raise SftcastError(f"{args.path}: expected a suite declaration, a .yaml file")
+    if not args.path.exists():
+        raise SftcastError(f"{args.path}: no such file")
+    print(summary(args.path))
+    return 0
+
+
 def cmd_predictors(args: argparse.Namespace) -> int:
 
     for name in list_predictors():
@@ -84,6 +103,8 @@ def cmd_predictors(args: argparse.Namespace) -> int:
 def format_table(result: dict[str, Any]) -> str:
     """A human-readable summary of a results dict."""
     head = f"suite {result['suite']}  protocol {result['protocol']}  seed {result['seed']}"
+    if result.get("budget"):
+        head += f"  budget {result['budget']}"
     if "predictor" in result:
         head = f"predictor {result['predictor']['name']}  " + head
     lines = [head]
@@ -106,6 +127,9 @@ def format_table(result: dict[str, Any]) -> str:
             f"{task:<6} {acc:>14} {ci:>16} {red_s:>20} {r['kendall_tau']:>6.3f} {r['best_model_rank']:>9.1f}"
         )
     lines.append(f"mean accuracy {result['mean_accuracy']:.3f}")
+    for task, r in result["tasks"].items():
+        if r.get("models_without_label"):
+            lines.append(f"{task}: {r['models_without_label']} model(s) without a label, left out")
     return "\n".join(lines)
 
 
@@ -113,7 +137,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     suite = load_suite(args.suite)
     predictor = get_predictor(args.predictor)
-    result = evaluate(suite, predictor, args.protocol, args.seed, progress=sys.stderr.isatty())
+    result = evaluate(
+        suite, predictor, args.protocol, args.seed, progress=sys.stderr.isatty(), budget=args.budget
+    )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2))

@@ -14,7 +14,7 @@ import yaml
 
 from benchmark.core.errors import SftcastError
 from benchmark.core.predictors import get_predictor
-from benchmark.core.protocol import predict
+from benchmark.core.protocol import predict, resolve_budget
 from benchmark.core.schema import list_suites, load_suite
 from benchmark.core.vocab import PROXIES
 from leaderboard.store import ResultsStore
@@ -40,10 +40,10 @@ def write_submission(
     """Run ``predictor`` under the official protocols and write ``out_dir/<name>/``.
 
     Every suite gets the ``splits`` test pairs (seed 0); unsupervised predictors also get the
-    ``all-pairs`` set. Returns the folder. ``meta`` fills ``submission.yaml`` (name and
-    ``supervised`` are set here).
+    ``all-pairs`` set. Covering every suite (``suites`` None), a suite the predictor cannot serve
+    is skipped; a suite with probes records its budget in ``budgets``. Returns the folder.
+    ``meta`` fills ``submission.yaml`` (name and ``supervised`` are set here).
     """
-
 
     check_name(name)
     if fmt not in ("parquet", "csv"):
@@ -59,17 +59,30 @@ def write_submission(
     if folder.exists() and any(folder.iterdir()):
         raise SftcastError(f"{folder} already exists and is not empty; remove it or pick another name")
     folder.mkdir(parents=True, exist_ok=True)
+    written = []
     for suite_name in suites or list_suites():
         suite = load_suite(suite_name)
-        frames = [predict(suite, get_predictor(predictor), "splits", OFFICIAL_SEED)]
+        try:
+            frames = [predict(suite, get_predictor(predictor), "splits", OFFICIAL_SEED)]
+        except SftcastError as exc:
+            if "cannot serve" in str(exc) and not suites:  # covering every suite: skip those it cannot
+                continue
+            raise
         if not supervised:
             frames.append(predict(suite, get_predictor(predictor), "all-pairs", OFFICIAL_SEED))
+        written.append(suite.name)
+        budget = resolve_budget(suite, None)
+        if budget is not None:  # the submission states the budget its predictions used
+            meta_obj.budgets[suite.name] = str(budget)
         df = pd.concat(frames, ignore_index=True)
         df["prob_a_better"] = df["prob_a_better"].astype("float64")
         if fmt == "parquet":
             df.to_parquet(folder / f"{suite.name}.parquet", index=False, compression="zstd")
         else:
             df.to_csv(folder / f"{suite.name}.csv", index=False, float_format="%.6g")
+    if not written:
+        folder.rmdir()
+        raise SftcastError(f"predictor {predictor!r} cannot serve any of the suites")
     (folder / "submission.yaml").write_text(
         yaml.safe_dump(meta_obj.to_dict(), sort_keys=False, allow_unicode=True)
     )

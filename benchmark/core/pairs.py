@@ -1,8 +1,10 @@
 """All-pairs construction and labels: the one place where pairs of models are made.
 
 For ``n`` models in suite order, the ``n(n-1)/2`` pairs are ``(a, b)`` with ``a`` before ``b``.
-``label`` is 1 when ``a`` scores higher after SFT, else 0; ``tie`` marks equal scores (the
-label of a tie is 0 and carries no information: metrics count ties as half right).
+``label`` is 1 when ``a`` is better after SFT (a higher score, or a lower one for a task whose
+label direction is "lower", such as a loss), else 0; ``tie`` marks equal scores (the label of a
+tie is 0 and carries no information: metrics count ties as half right). A model without a label
+for a task (a missing value the suite declares optional) is left out of that task's pairs.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ def pair_index(n: int) -> tuple[np.ndarray, np.ndarray]:
     return i, j
 
 
-def all_pairs(models: pd.DataFrame, task: str) -> pd.DataFrame:
+def all_pairs(models: pd.DataFrame, task: str, higher_is_better: bool = True) -> pd.DataFrame:
     """All pairs among ``models`` (a frame with ``model_id`` and ``sft_<task>``), labelled.
 
     Example: three models with scores 3, 1, 3 give pairs (m1,m2) label 1, (m1,m3) tie,
@@ -39,7 +41,7 @@ def all_pairs(models: pd.DataFrame, task: str) -> pd.DataFrame:
             "score_a": score_a,
             "score_b": score_b,
             "delta": score_a - score_b,
-            "label": (score_a > score_b).astype(np.int64),
+            "label": ((score_a > score_b) if higher_is_better else (score_a < score_b)).astype(np.int64),
             "tie": score_a == score_b,
         }
     )
@@ -57,7 +59,8 @@ def suite_pairs(suite: Suite, task: str, model_ids: list[str] | None = None) -> 
         models = suite.models
         if model_ids is not None:
             models = models[models["model_id"].isin(set(model_ids))]
-        suite.cache[key] = all_pairs(models, task)
+        models = models[models[task_column(task)].notna()]
+        suite.cache[key] = all_pairs(models, task, suite.direction(task) == "higher")
     return suite.cache[key].copy()
 
 

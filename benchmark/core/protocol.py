@@ -12,6 +12,7 @@ function of that number alone (``split_models``), so a submission can be checked
 from __future__ import annotations
 
 import copy
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from benchmark.core.errors import SftcastError
 from benchmark.core.pairs import attach_features, suite_pairs
 from benchmark.core.predictors.base import Predictor, clone
 from benchmark.core.schema import Suite, task_column
+from benchmark.core.suite_spec import info_of, parse_budget, view_columns
 
 PROTOCOLS = ("all-pairs", "splits", "cross-task")
 SUBMISSION_PROTOCOLS = ("splits", "all-pairs")  # what submissions cover; cross-task is derived
@@ -57,17 +59,6 @@ def _fresh(predictor: Predictor) -> Predictor:
     return clone(predictor) if hasattr(predictor, "get_params") else copy.deepcopy(predictor)
 
 
-def visible_models(models: pd.DataFrame, task: str | None) -> pd.DataFrame:
-    """The models as a predictor may see them: the label of ``task`` only (None: no SFT scores).
-
-    Every other SFT column is hidden: the other tasks' labels and every score kind beside a label
-    (``sft_<task>_<kind>``), which would otherwise leak the target of a cross-task prediction.
-    """
-    label = task_column(task) if task is not None else None
-    sft = task_column("")  # the prefix every SFT column shares, labels included
-    return models.drop(columns=[c for c in models.columns if str(c).startswith(sft) and c != label])
-
-
 def _predict_pairs(
     suite: Suite,
     predictor: Predictor,
@@ -75,14 +66,21 @@ def _predict_pairs(
     train_ids: list[str],
     test_ids: list[str],
     test_task: str,
+    budget: Fraction | None = None,
 ) -> pd.DataFrame:
+    """Fit on the training models' view of ``fit_task`` (``Suite.view``: its label only, None for
+    no label; every other SFT column, score kinds included, hidden so that a cross-task prediction
+    cannot see its target), then predict the test task's labelled pairs among ``test_ids``."""
     models = suite.models
-    fitted = _fresh(predictor).fit(
-        visible_models(models[models["model_id"].isin(train_ids)], fit_task),
-        fit_task or test_task,
-    )
+    if fit_task is not None:  # a supervised fit learns from the models that have a label
+        models = models[models[task_column(fit_task)].notna()]
+    task = fit_task or test_task
+    train = suite.view(models[models["model_id"].isin(train_ids)], fit_task, task, budget)
+    fitted = _fresh(predictor).fit(train, task)
     pairs = suite_pairs(suite, test_task, test_ids)[["model_a", "model_b"]]
-    features = attach_features(pairs, models, [*suite.proxies, *suite.signals])
+    seen = suite.view(None, None, test_task, budget)
+    features = attach_features(pairs, seen, view_columns(info_of(seen)))
+    features.attrs = seen.attrs
     prob = np.asarray(fitted.predict(features), dtype=float)
     if prob.shape != (len(pairs),):
         raise SftcastError(f"predict returned shape {prob.shape}, expected ({len(pairs)},)")
@@ -98,12 +96,15 @@ def predict(
     seed: int = 0,
     tasks: list[str] | None = None,
     progress: bool = False,
+    budget: Fraction | str | None = None,
 ) -> pd.DataFrame:
     """Run ``predictor`` under ``protocol`` and return its predictions in submission format.
 
-    Columns: ``suite, task, split_seed, model_a, model_b, prob_a_better``.
+    Columns: ``suite, task, split_seed, model_a, model_b, prob_a_better``. ``budget`` (a fraction
+    of the full fine-tuning set; None: the suite's default) hides every probe past it.
     """
     check_protocol(protocol)
+    budget = resolve_budget(suite, budget)
     if protocol == "cross-task":
         raise SftcastError("cross-task predictions are made by evaluate(); use 'splits' here")
     tasks = tasks or suite.tasks
@@ -115,13 +116,13 @@ def predict(
                 "the all-pairs protocol has no training pairs (use --protocol splits)"
             )
         for task in tasks:
-            out = _predict_pairs(suite, predictor, None, suite.model_ids, suite.model_ids, task)
+            out = _predict_pairs(suite, predictor, None, suite.model_ids, suite.model_ids, task, budget)
             frames.append(out.assign(task=task, split_seed=ALL_PAIRS_SEED))
     else:
         jobs = [(s, t) for s in split_seeds(seed) for t in tasks]
         for s, task in tqdm(jobs, desc=f"{suite.name} splits", disable=not progress, leave=False):
             train, test = split_models(suite.model_ids, s)
-            out = _predict_pairs(suite, predictor, task, train, test, task)
+            out = _predict_pairs(suite, predictor, task, train, test, task, budget)
             frames.append(out.assign(task=task, split_seed=s))
     return pd.concat(frames, ignore_index=True).assign(suite=suite.name)[PREDICTION_COLUMNS]
 
@@ -139,3 +140,12 @@ def expected_pairs(suite: Suite, protocol: str, seed: int = 0) -> pd.DataFrame:
                 frames.append(suite_pairs(suite, task, test).assign(split_seed=s))
     cols = ["suite", "task", "split_seed", "model_a", "model_b"]
     return pd.concat(frames, ignore_index=True).assign(suite=suite.name)[cols]
+
+
+def resolve_budget(suite: Suite, budget: Fraction | str | None) -> Fraction | None:
+    """The budget a protocol runs at: the given one, else the suite's default; None without probes."""
+    if suite.spec.budget_total is None:
+        if budget is not None:
+            raise SftcastError(f"suite {suite.name!r} has no probes, so a budget does not apply to it")
+        return None
+    return suite.spec.default_budget if budget is None else parse_budget(budget)

@@ -23,6 +23,14 @@ import pandas as pd
 import yaml
 
 from benchmark.core.errors import SftcastError
+from benchmark.core.suite_spec import (
+    SuiteSpec,
+    add_declared_columns,
+    lines_for,
+    parse_spec,
+    read_declaration,
+    task_view,
+)
 from benchmark.core.vocab import FAMILIES, KSHOT_PROXIES, PROXIES, task_column
 
 SUITES_DIR = Path(__file__).resolve().parents[1] / "suites"
@@ -41,6 +49,8 @@ class Suite:
     meta: dict[str, Any] = field(default_factory=dict)
     source: str = ""
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    spec: SuiteSpec = field(default_factory=SuiteSpec, repr=False)
+    root: str = ""  # the folder of the suite's declaration: the files it names are relative to it
 
     def table(self, kind: str) -> pd.DataFrame | None:
         """An extra table the suite declares (``tables: {kind: file.csv}``), e.g. ``seeds``."""
@@ -56,7 +66,38 @@ class Suite:
     def signals(self) -> list[str]:
         """Measured signals beyond the paper's proxies (``extra_signals`` in the suite YAML): numeric
         columns that predictors see beside the proxies, in ``fit`` and in the pairs (``<col>_a/_b``)."""
-        return declared_signals(self.meta)
+        return declared_signals(self.meta) + list(self.spec.signals)
+
+    def direction(self, task: str) -> str:
+        """The task's label direction: ``"higher"`` (accuracy) or ``"lower"`` (loss) is better."""
+        self.check_task(task)
+        return self.spec.direction(task)
+
+    def goodness(self, task: str) -> pd.Series:
+        """The task's labels oriented so that higher is better (a loss is negated)."""
+        scores = self.scores(task)
+        return -scores if self.direction(task) == "lower" else scores
+
+    def labelled_ids(self, task: str, model_ids: list[str] | None = None) -> list[str]:
+        """The models (of ``model_ids``, default all) that have a label for ``task``, in suite order."""
+        scores = self.scores(task)
+        ids = self.model_ids if model_ids is None else list(model_ids)
+        return [m for m in ids if pd.notna(scores.loc[m])]
+
+    def missing_labels(self, task: str) -> int:
+        """How many models lack a label for ``task`` (left out of that task's pairs)."""
+        return int(self.scores(task).isna().sum())
+
+    def view(
+        self, models: pd.DataFrame | None, label_task: str | None, task: str, budget: Any = None
+    ) -> pd.DataFrame:
+        """The models as a predictor sees them for ``task`` (see ``suite_spec.task_view``)."""
+        extra = {
+            s: ("lower" if s in set(self.meta.get("lower_is_better", [])) else "higher")
+            for s in declared_signals(self.meta)
+        }
+        frame = self.models if models is None else models
+        return task_view(frame, self.spec, label_task, task, budget, self.proxies, extra, self.name)
 
     def digest(self) -> str:
         """A content hash of what scoring reads: the model ids, the SFT labels of every task and
@@ -129,7 +170,7 @@ def load_suite(name_or_path: str | Path) -> Suite:
             "proxies": {p: p for p in PROXIES},
             "tasks": {t: task_column(t) for t in TASKS},
         }
-        return _load(decl, path)
+        return _load(decl, path, parse_spec(decl, lines_for(path.name)))
     declared = SUITES_DIR / f"{name_or_path}.yaml"
     if declared.exists() and _is_suite_yaml(declared):
         return _load_declared(declared)
@@ -140,14 +181,8 @@ def load_suite(name_or_path: str | Path) -> Suite:
 
 
 def _load_declared(path: Path) -> Suite:
-    try:
-        decl = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise SftcastError(f"{path}: not valid YAML: {exc}") from exc
-    for key in ("name", "data", "proxies", "tasks"):
-        if key not in decl:
-            raise SftcastError(f"{path}: suite declaration lacks the key {key!r}")
-    return _load(decl, path)
+    decl, lines = read_declaration(path)
+    return _load(decl, path, parse_spec(decl, lines))
 
 
 def suite_declaration(suite: str) -> dict[str, Any]:
@@ -169,15 +204,16 @@ def _read_table(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"model_id": str}, keep_default_na=False, na_values=[""])
 
 
-def _load(decl: dict[str, Any], decl_path: Path) -> Suite:
+def _load(decl: dict[str, Any], decl_path: Path, spec: SuiteSpec) -> Suite:
     data_path = Path(decl["data"])
     if not data_path.is_absolute():
         data_path = decl_path.parent / data_path
     raw = _read_table(data_path)
     where = data_path.name
     id_col = decl.get("id_column", "model_id")
-    proxies: dict[str, str] = dict(decl["proxies"])
-    tasks: dict[str, str] = dict(decl["tasks"])
+    proxies: dict[str, str] = dict(decl.get("proxies") or {})
+    tasks = {t: s.column for t, s in spec.tasks.items() if s.data is None}  # labels in the main file
+    optional = {task_column(t) for t, s in spec.tasks.items() if s.optional}
     config_cols: list[str] = list(decl.get("config_columns", []))
     signals = declared_signals(decl)
 
@@ -209,24 +245,30 @@ def _load(decl: dict[str, Any], decl_path: Path) -> Suite:
     for canon, col in numeric.items():
         values = pd.to_numeric(raw[col], errors="coerce")
         for i, (value, original) in enumerate(zip(values, raw[col], strict=True)):
+            if canon in optional and pd.isna(original):
+                continue  # a missing label of a task declared optional
             if value is None or not math.isfinite(float(value)):
                 raise SftcastError(
                     f"{where}: line {i + 2}, column {col!r}: expected a finite number, got {original!r}"
                 )
         models[canon] = values.astype(float).to_numpy()
     used = {id_col, *config_cols, *numeric.values()}
-    for col in raw.columns:
+    for col in [] if spec.general else raw.columns:  # a general suite keeps declared columns only
         if col not in used and col not in models.columns:
             models[col] = raw[col].to_numpy()  # extra keys ride along untouched
 
     if len(models) < 2:
         raise SftcastError(f"{where}: a suite needs at least two models, found {len(models)}")
+    if any(s.data is not None for s in spec.tasks.values()) or spec.signals or spec.probes or spec.features:
+        models = add_declared_columns(models, spec, decl_path.parent, raw, where, id_col)
     return Suite(
         name=str(decl["name"]),
         models=models,
         proxies=list(proxies),
-        tasks=list(tasks),
+        tasks=list(spec.tasks),
         config_columns=config_cols,
         meta=decl,
         source=str(data_path),
+        spec=spec,
+        root=str(decl_path.parent),
     )

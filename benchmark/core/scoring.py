@@ -144,6 +144,7 @@ def _task_scores(
     credits, deltas, accs, taus, ranks, top1, top5 = [], [], [], [], [], [], []
     for s in seeds:
         ids = suite.model_ids if s == ALL_PAIRS_SEED else split_models(suite.model_ids, s)[1]
+        ids = suite.labelled_ids(task, ids) if suite.missing_labels(task) else ids
         part = rows[rows["split_seed"] == s]
         prob = part["prob_a_better"].to_numpy(dtype=float)
         credit = part["credit"].to_numpy()
@@ -151,7 +152,7 @@ def _task_scores(
         deltas.append(part["delta"].to_numpy())
         accs.append(float(credit.mean()))
         borda = metrics.borda_scores(ids, part["model_a"].to_numpy(), part["model_b"].to_numpy(), prob)
-        true = suite.scores(task).loc[ids].to_numpy(dtype=float)
+        true = suite.goodness(task).loc[ids].to_numpy(dtype=float)  # label direction: higher is better
         taus.append(metrics.kendall_tau(borda, true))
         ranks.append(metrics.best_model_rank(borda, true))
         top1.append(metrics.topk_recall(borda, true, top=1))
@@ -170,9 +171,16 @@ def _task_scores(
         "gap_quintile_accuracy": metrics.gap_quintile_accuracy(credit, np.concatenate(deltas)),
         "kendall_tau": float(np.mean(taus)),
         "best_model_rank": float(np.mean(ranks)),
-        "top1_recall_at_k": np.mean(top1, axis=0).tolist(),
-        "top5_recall_at_k": np.mean(top5, axis=0).tolist(),
+        "top1_recall_at_k": _mean_curve(top1),
+        "top5_recall_at_k": _mean_curve(top5),
     }
+
+
+def _mean_curve(curves: list[list[float]]) -> list[float]:
+    """Mean recall-at-k curve over splits; a split with fewer labelled test models (missing labels)
+    keeps its final recall for the larger k."""
+    n = max(len(c) for c in curves)
+    return np.mean([c + c[-1:] * (n - len(c)) for c in curves], axis=0).tolist()
 
 
 def pair_credits(df: pd.DataFrame, suite: Suite, protocol: str, seed: int = 0) -> pd.DataFrame:
@@ -227,6 +235,8 @@ def score_predictions(
     tasks: dict[str, Any] = {}
     for task in suite.tasks:
         tasks[task] = _task_scores(preds, suite, task, protocol, seed, n_boot)
+        if suite.missing_labels(task):  # only then, so that results of complete suites stay as they were
+            tasks[task]["models_without_label"] = suite.missing_labels(task)
         if baseline is not None:
             tasks[task]["error_reduction_vs_ppl_clm"] = metrics.error_reduction(
                 tasks[task]["accuracy"], baseline[task]

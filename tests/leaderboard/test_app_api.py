@@ -44,7 +44,7 @@ def test_table_endpoint_ranks_and_filters(client) -> None:
     acc = [float(r["Mean accuracy"]) for r in rows]
     assert acc == sorted(acc, reverse=True)
     sup = client.predict(None, None, "supervised", "", "splits", api_name="/leaderboard")
-    assert sorted(r["Submission"] for r in sup) == ["ltc_lightgbm", "ltc_logreg", "ltc_mlp"]
+    assert sorted(r["Submission"] for r in sup) == ["ltc_lightgbm", "ltc_logreg", "ltc_meta", "ltc_mlp"]
     cms = client.predict(None, ["cms"], "all", "", "all-pairs", api_name="/leaderboard")
     assert "zeng2025 · rag" not in cms[0] and "zeng2025 · cms" in cms[0]
 

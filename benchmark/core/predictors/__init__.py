@@ -33,6 +33,12 @@ def _ltc(estimator: str) -> Predictor:
 
 for _est in ("lightgbm", "logreg", "mlp"):
     PREDICTORS.register(f"ltc_{_est}", partial(_ltc, _est))
+# The methods of the fine-tuning scaling-law literature (Lin et al. 2024) and LTC with metadata.
+PREDICTORS.register("zero_shot_loss", "benchmark.core.predictors.literature:ZeroShotLoss")
+PREDICTORS.register("subtuning", "benchmark.core.predictors.literature:SubTuning")
+PREDICTORS.register("model_size", "benchmark.core.predictors.literature:ModelSize")
+PREDICTORS.register("ats", "benchmark.core.predictors.literature:AcceptThenStop")
+PREDICTORS.register("ltc_meta", "benchmark.core.predictors.ltc:LearningToCompareMeta")
 
 
 def list_predictors() -> list[str]:

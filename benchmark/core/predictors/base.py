@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from benchmark.core.suite_spec import info_of
+
 
 class Predictor:
     """Base class: parameter handling, cloning and the two-method interface.
@@ -73,6 +75,15 @@ def clone(predictor: Predictor) -> Predictor:
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def refusal(predictor: Predictor, frame: pd.DataFrame, needs: str) -> str:
+    """The one sentence a predictor answers with when a suite lacks what it needs."""
+
+    suite = info_of(frame).get("suite")
+    name = getattr(predictor, "name", "") or type(predictor).__name__
+    where = f"suite {suite!r}" if suite else "this suite"
+    return f"predictor {name!r} cannot serve {where}: it needs {needs}, which {where} does not declare"
 
 
 def required_columns(proxies: list[str]) -> list[str]:

@@ -1,7 +1,7 @@
 """A conformance kit for predictors, in the spirit of scikit-learn's ``check_estimator``.
 
 ``check_predictor(pred, suite)`` fits on the first 60% of the suite's models, seen exactly as the
-protocols show them (``protocol.visible_models``), and checks on the pairs among the rest: output
+protocols show them (``Suite.view``), and checks on the pairs among the rest: output
 shape, probabilities in [0, 1], no label leak (nothing but the fitted task's label reaches ``fit``,
 and no label reaches ``predict``), antisymmetry (swapping a and b gives 1 − p), row-order
 invariance (shuffled pairs change nothing; nor do shuffled training models, unless the predictor
@@ -15,8 +15,9 @@ import numpy as np
 
 from benchmark.core.pairs import attach_features, suite_pairs, swap
 from benchmark.core.predictors.base import Predictor, clone
-from benchmark.core.protocol import visible_models
-from benchmark.core.schema import Suite, task_column
+from benchmark.core.schema import Suite
+from benchmark.core.suite_spec import info_of, view_columns
+from benchmark.core.vocab import task_column
 
 LABEL_COLUMNS = ("label", "tie", "delta", "score_a", "score_b")
 
@@ -25,13 +26,13 @@ def check_predictor(predictor: Predictor, suite: Suite, task: str | None = None,
     """Raise ``AssertionError`` naming the first broken property."""
     task = task or suite.tasks[0]
     n_train = int(round(0.6 * len(suite.models)))
-    train = visible_models(suite.models.iloc[:n_train], task if predictor.supervised else None)
+    train = suite.view(suite.models.iloc[:n_train], task if predictor.supervised else None, task)
     sft = task_column("")
     seen = [c for c in train.columns if str(c).startswith(sft)]
     assert seen == ([task_column(task)] if predictor.supervised else []), f"label leak into fit: {seen}"
     test_ids = suite.model_ids[n_train:]
-    features = [*suite.proxies, *suite.signals]
-    pairs = attach_features(suite_pairs(suite, task, test_ids), suite.models, features)
+    seen = suite.view(None, None, task)
+    pairs = attach_features(suite_pairs(suite, task, test_ids), seen, view_columns(info_of(seen)))
     pairs = pairs.drop(columns=[c for c in LABEL_COLUMNS if c in pairs])
     leaked = [c for c in pairs.columns if str(c).startswith(sft)]
     assert not leaked, f"label leak into predict: {leaked}"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.core.errors import SftcastError
-from benchmark.core.predictors.base import Predictor, sigmoid
+from benchmark.core.predictors.base import Predictor, refusal, sigmoid
 
 
 def _check_columns(frame: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -52,17 +52,26 @@ class ZScorePredictor(Predictor):
         if not self.weights:
             raise SftcastError("ZScorePredictor needs a non-empty weights mapping")
         proxies = list(self.weights)
-        _check_columns(train_models, proxies, "the training models")
+        missing = [p for p in proxies if p not in train_models.columns]
+        if missing:
+            raise SftcastError(refusal(self, train_models, f"the column(s) {', '.join(missing)}"))
         values = train_models[proxies].to_numpy(dtype=float)
-        std = values.std(axis=0)
-        self.mean_ = values.mean(axis=0)
+        if np.isnan(values).any():  # missing values (declared optional): ignored by the statistics
+            std, self.mean_ = np.nanstd(values, axis=0), np.nanmean(values, axis=0)
+            std = np.nan_to_num(std)
+            self.mean_ = np.nan_to_num(self.mean_)
+        else:
+            std = values.std(axis=0)
+            self.mean_ = values.mean(axis=0)
         self.std_ = np.where(std > 0, std, 1.0)
         self.task_ = task
         return self
 
     def score(self, values: np.ndarray) -> np.ndarray:
+        """The weighted sum of z-scores; a missing value counts as the mean (z = 0)."""
         w = np.array(list(self.weights.values()), dtype=float)
-        return ((values - self.mean_) / self.std_) @ w
+        z = (values - self.mean_) / self.std_
+        return (np.nan_to_num(z) if np.isnan(z).any() else z) @ w
 
     def predict(self, pairs: pd.DataFrame) -> np.ndarray:
         proxies = list(self.weights)
