@@ -532,12 +532,30 @@ def build_app(store: ResultsStore) -> Any:
         # drawn when the tab opens, not on every page load: two matplotlib figures cost ~0.3 s
         detail_tab.select(detail, detail_inputs, [d_md, d_table, d_gap, d_topk], api_name=False)
 
-        def open_detail(evt: gr.SelectData, current: pd.DataFrame):
+        def detail_choices():
+            """The dropdowns' choices read from the store now: a page opened (or a row clicked)
+            after an upload knows that upload, whoever sent it."""
+            entries = store.entries()
+            return (
+                gr.update(choices=[e.name for e in entries]),
+                gr.update(choices=sorted({s for e in entries for s in e.results})),
+            )
+
+        demo.load(detail_choices, None, [d_name, d_suite], api_name=False, queue=False)
+
+        def open_detail(evt: gr.SelectData, current: pd.DataFrame, suite: str | None):
             row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
             name = str(current.iloc[row]["Submission"])
-            return gr.update(value=name), gr.Tabs(selected="detail")
+            entries = store.entries()
+            covered = sorted(next((e.results for e in entries if e.name == name), {}))
+            suite = suite if suite in covered or not covered else covered[0]
+            return (
+                gr.update(choices=[e.name for e in entries], value=name),
+                gr.update(choices=sorted({s for e in entries for s in e.results}), value=suite),
+                gr.Tabs(selected="detail"),
+            )
 
-        board.select(open_detail, [board], [d_name, tabs], api_name=False)
+        board.select(open_detail, [board, d_suite], [d_name, d_suite, tabs], api_name=False)
 
         def on_submit(zip_file, name, authors, url, desc, proxies, kind_):
             """Validate, score and store an uploaded zip; return "Submission accepted/refused: ..."."""

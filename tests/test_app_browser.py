@@ -211,3 +211,28 @@ def test_valid_upload_adds_a_row(page, server, tmp_path: Path) -> None:
     acc = df["Mean accuracy"].astype(float).tolist()
     assert acc == sorted(acc, reverse=True)
     page.screenshot(path=str(ARTIFACTS / "after_upload.png"), full_page=True)
+
+
+def test_new_page_opens_detail_of_an_upload(page, server, tmp_path: Path) -> None:
+    """A submission accepted after the server started opens in a new page's detail view (#16)."""
+    url, _ = server
+    page.goto(url)
+    page.wait_for_selector("#leaderboard-table .virtual-row")
+    text = _upload(page, submission_zip(tmp_path / "fresh.zip", base="kshot_cbqa"), "fresh-upload")
+    assert "Submission accepted" in text
+    fresh = page.context.new_page()
+    fresh.set_default_timeout(20_000)
+    try:
+        fresh.goto(url)
+        fresh.wait_for_selector("#leaderboard-table .virtual-row")
+        wait_table(fresh, lambda d: "fresh-upload" in set(d["Submission"]))
+        row = fresh.locator("#leaderboard-table .virtual-row").filter(has_text="fresh-upload")
+        row.locator("[role=gridcell]").nth(1).click()
+        fresh.locator("h3", has_text="fresh-upload").wait_for()
+        fresh.get_by_text("true best at predicted rank (mean)").wait_for()
+        time.sleep(1.0)  # an error toast would arrive with the detail event's answer
+        toasts = fresh.locator("[data-testid=toast-body]")
+        assert toasts.count() == 0, toasts.all_inner_texts()
+        fresh.screenshot(path=str(ARTIFACTS / "detail_after_upload.png"), full_page=True)
+    finally:
+        fresh.close()
