@@ -7,6 +7,10 @@ prob_a_better``. A pair may be given in either order: (b, a) with p is read as (
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -119,18 +123,124 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
     if dup.any():
         raise SftcastError(f"duplicated pair(s), {int(dup.sum())} rows, e.g. {_example(norm[dup])}")
 
-    expected = expected_pairs(suite, protocol, seed)
-    merged = expected.merge(norm[key + ["prob_a_better"]], on=key, how="outer", indicator=True)
-    not_expected = merged[merged["_merge"] == "right_only"]
-    if len(not_expected):
+    # Match rows to the protocol's pairs by integer keys against the cached layout (a pandas
+    # merge on four string columns cost ~0.1 s per table; docs/leaderboard.md has the numbers).
+    lay = _layout(suite, protocol, seed)
+    n = len(pos)
+    tpos = {t: k for k, t in enumerate(suite.tasks)}
+    spos = {v: k for k, v in enumerate(lay["split_values"].tolist())}
+    split_idx = norm["split_seed"].map(spos)  # an allowed seed may hold no pair of this suite
+    nkey = _pair_key(
+        norm["task"].map(tpos).to_numpy(np.int64),
+        split_idx.fillna(0).to_numpy(np.int64),
+        norm["model_a"].map(pos).to_numpy(np.int64),
+        norm["model_b"].map(pos).to_numpy(np.int64),
+        n,
+        len(spos),
+    )
+    lkey = _pair_key(
+        lay["task"], np.searchsorted(lay["split_values"], lay["split"]), lay["a"], lay["b"], n, len(spos)
+    )
+    order = np.argsort(lkey, kind="stable")
+    at = np.searchsorted(lkey, nkey, sorter=order).clip(max=len(lkey) - 1)
+    row = order[at]
+    found = (lkey[row] == nkey) & split_idx.notna().to_numpy()
+    if not found.all():
+        bad = norm[~found].sort_values(key)
         raise SftcastError(
-            f"{len(not_expected)} pair(s) are not test pairs of the {protocol!r} protocol, "
-            f"e.g. {_example(not_expected)}"
+            f"{int((~found).sum())} pair(s) are not test pairs of the {protocol!r} protocol, "
+            f"e.g. {_example(bad)}"
         )
-    absent = merged[merged["_merge"] == "left_only"]
-    if len(absent):
+    if len(nkey) < len(lkey):
+        seen = np.zeros(len(lkey), dtype=bool)
+        seen[row] = True
+        ids = np.asarray(suite.model_ids, dtype=object)
+        absent = pd.DataFrame(
+            {
+                "task": np.asarray(suite.tasks, dtype=object)[lay["task"][~seen]],
+                "split_seed": lay["split"][~seen],
+                "model_a": ids[lay["a"][~seen]],
+                "model_b": ids[lay["b"][~seen]],
+            }
+        ).sort_values(key)
         raise SftcastError(f"{len(absent)} expected pair(s) are missing, e.g. {_example(absent)}")
-    return expected.merge(norm[key + ["prob_a_better"]], on=key, how="left")[PREDICTION_COLUMNS]
+    prob = np.empty(len(lkey))
+    prob[row] = norm["prob_a_better"].to_numpy(dtype=float)
+    ids = np.asarray(suite.model_ids, dtype=object)
+    return pd.DataFrame(
+        {
+            "suite": suite.name,
+            "task": np.asarray(suite.tasks, dtype=object)[lay["task"]],
+            "split_seed": lay["split"],
+            "model_a": ids[lay["a"]],
+            "model_b": ids[lay["b"]],
+            "prob_a_better": prob,
+        }
+    )[PREDICTION_COLUMNS]
+
+
+def _pair_key(task: np.ndarray, split: np.ndarray, a: np.ndarray, b: np.ndarray, n: int, n_split: int):
+    return ((task.astype(np.int64) * n_split + split) * n + a) * n + b
+
+
+LAYOUT_VERSION = 1
+
+
+def _layout(suite: Suite, protocol: str, seed: int) -> dict[str, np.ndarray]:
+    """The protocol's test pairs with their truth, as integer and float arrays in ``expected_pairs``'
+    order: ``task`` (position in ``suite.tasks``), ``split``, ``a``, ``b`` (model positions),
+    ``delta``, ``label``, ``tie``, plus ``split_values`` (the sorted split seeds).
+
+    Built once from ``expected_pairs`` and ``suite_pairs`` (the one place pairs are made), then
+    kept on the suite and in ``cache_dir()`` under the suite's content, like the baseline.
+    """
+    mem = ("scoring-layout", protocol, seed)
+    if mem in suite.cache:
+        return suite.cache[mem]
+    meta = hashlib.sha256(json.dumps(suite.meta, sort_keys=True, default=str).encode()).hexdigest()
+    path = cache_dir() / (
+        f"layout-{suite.name}-{suite.digest()[:16]}-{meta[:12]}-{protocol}-{seed}-v{LAYOUT_VERSION}.npz"
+    )
+    names = ("task", "split", "a", "b", "delta", "label", "tie", "split_values")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            lay = {k: z[k] for k in names}
+    except (OSError, ValueError, KeyError):
+        lay = _build_layout(suite, protocol, seed)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+            np.savez(tmp, **lay)
+            tmp.replace(path)
+        except OSError:
+            pass
+    suite.cache[mem] = lay
+    return lay
+
+
+def _build_layout(suite: Suite, protocol: str, seed: int) -> dict[str, np.ndarray]:
+    pos = {m: k for k, m in enumerate(suite.model_ids)}
+    expected = expected_pairs(suite, protocol, seed)
+    parts = []
+    for task, s in expected[["task", "split_seed"]].drop_duplicates().itertuples(index=False):
+        ids = suite.model_ids if s == ALL_PAIRS_SEED else split_models(suite.model_ids, int(s))[1]
+        parts.append(suite_pairs(suite, str(task), ids))  # same order as expected_pairs
+    truth = pd.concat(parts, ignore_index=True)
+    same = len(truth) == len(expected) and all(
+        (truth[c].to_numpy() == expected[c].to_numpy()).all() for c in ("task", "model_a", "model_b")
+    )
+    if not same:
+        raise SftcastError(f"internal: the pairs of {suite.name!r} are not in expected_pairs' order")
+    return {
+        "task": expected["task"].map({t: k for k, t in enumerate(suite.tasks)}).to_numpy(np.int16),
+        "split": expected["split_seed"].to_numpy(np.int64),
+        "a": expected["model_a"].map(pos).to_numpy(np.int64),
+        "b": expected["model_b"].map(pos).to_numpy(np.int64),
+        "delta": truth["delta"].to_numpy(np.float64),
+        "label": truth["label"].to_numpy(np.int64),
+        "tie": truth["tie"].to_numpy(bool),
+        "split_values": np.unique(expected["split_seed"].to_numpy(np.int64)),
+    }
 
 
 def _task_scores(
@@ -179,36 +289,56 @@ def pair_credits(df: pd.DataFrame, suite: Suite, protocol: str, seed: int = 0) -
     The one place where predictions meet labels: every metric starts from this frame.
     """
     preds = validate_predictions(df, suite, protocol, seed)
-    parts = []
-    for (task, s), part in preds.groupby(["task", "split_seed"], sort=False):
-        ids = suite.model_ids if s == ALL_PAIRS_SEED else split_models(suite.model_ids, int(s))[1]
-        truth = suite_pairs(suite, str(task), ids)  # same order as expected_pairs, hence as part
-        credit = metrics.pair_credit(part["prob_a_better"], truth["label"], truth["tie"])
-        parts.append(
-            part.assign(
-                delta=truth["delta"].to_numpy(),
-                label=truth["label"].to_numpy(),
-                tie=truth["tie"].to_numpy(),
-                credit=credit,
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    lay = _layout(suite, protocol, seed)  # same rows, same order as preds
+    credit = metrics.pair_credit(preds["prob_a_better"].to_numpy(), lay["label"], lay["tie"])
+    return preds.assign(delta=lay["delta"], label=lay["label"], tie=lay["tie"], credit=credit)
+
+
+def cache_dir() -> Path:
+    """Where computed-once values live: ``$SFTCAST_CACHE``, else ``$XDG_CACHE_HOME/sftcast``, else
+    ``~/.cache/sftcast``."""
+    if os.environ.get("SFTCAST_CACHE"):
+        return Path(os.environ["SFTCAST_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sftcast"
 
 
 def _baseline_accuracy(suite: Suite, protocol: str, seed: int) -> dict[str, float] | None:
-    """PPL-CLM's accuracy per task under the same protocol (for error reduction)."""
+    """PPL-CLM's accuracy per task under the same protocol (for error reduction).
+
+    Computed once per suite content, protocol and seed, then read from memory or from a JSON file
+    in ``cache_dir()`` (a suite edited in memory or on disk gets a new key, never a stale value).
+    """
     if BASELINE not in suite.proxies:
         return None
-    # keyed by content, so a suite edited in memory under the same name never reuses a stale baseline
+    meta = hashlib.sha256(json.dumps(suite.meta, sort_keys=True, default=str).encode()).hexdigest()
     key = (suite.name, suite.digest(), protocol, seed)
-    if key not in _baseline_cache:
-        from benchmark.predictors import get_predictor
-        from benchmark.protocol import predict
+    if key in _baseline_cache:
+        return _baseline_cache[key]
+    path = cache_dir() / (
+        f"baseline-{BASELINE}-{suite.name}-{suite.digest()[:16]}-{meta[:12]}-{protocol}-{seed}"
+        f"-v{SCHEMA_VERSION}.json"
+    )
+    try:
+        stored = json.loads(path.read_text())
+        if sorted(stored) == sorted(suite.tasks) and all(isinstance(v, float) for v in stored.values()):
+            _baseline_cache[key] = stored
+            return stored
+    except (OSError, ValueError):
+        pass
+    from benchmark.predictors import get_predictor
+    from benchmark.protocol import predict
 
-        preds = pair_credits(predict(suite, get_predictor(BASELINE), protocol, seed), suite, protocol, seed)
-        _baseline_cache[key] = {
-            t: _task_scores(preds, suite, t, protocol, seed, n_boot=1)["accuracy"] for t in suite.tasks
-        }
+    preds = pair_credits(predict(suite, get_predictor(BASELINE), protocol, seed), suite, protocol, seed)
+    _baseline_cache[key] = {
+        t: _task_scores(preds, suite, t, protocol, seed, n_boot=1)["accuracy"] for t in suite.tasks
+    }
+    try:  # a read-only home only costs the recomputation next time
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(_baseline_cache[key]))
+        tmp.replace(path)
+    except OSError:
+        pass
     return _baseline_cache[key]
 
 
@@ -222,7 +352,13 @@ def score_predictions(
     "gap_quintile_accuracy", "kendall_tau", "best_model_rank", "top1_recall_at_k",
     "top5_recall_at_k"}}, "mean_accuracy"}``.
     """
-    preds = pair_credits(df, suite, protocol, seed)
+    return score_credits(pair_credits(df, suite, protocol, seed), suite, protocol, seed, n_boot)
+
+
+def score_credits(
+    preds: pd.DataFrame, suite: Suite, protocol: str, seed: int = 0, n_boot: int = 1000
+) -> dict[str, Any]:
+    """``score_predictions`` from ``pair_credits``' frame (for callers that keep the credits too)."""
     baseline = _baseline_accuracy(suite, protocol, seed)
     tasks: dict[str, Any] = {}
     for task in suite.tasks:
