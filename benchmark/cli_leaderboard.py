@@ -89,8 +89,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from leaderboard.app import DEFAULT_DB
-    from leaderboard.store import ResultsStore
+    from leaderboard.store import DEFAULT_DB, ResultsStore
     from leaderboard.submission import load_submission, score_submission
 
     entry = score_submission(load_submission(args.dir), source="cli")
@@ -108,6 +107,37 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from benchmark.errors import SftcastError
+    from leaderboard.ranking import compare
+    from leaderboard.store import DEFAULT_DB, ResultsStore
+
+    store = ResultsStore(args.db or DEFAULT_DB)
+    entries = {e.name: e for e in store.entries()}
+    for name in (args.a, args.b):
+        if name not in entries:
+            raise SftcastError(f"no submission named {name!r} in {store.path}")
+    cells = sorted(
+        {
+            (suite, task)
+            for name in (args.a, args.b)
+            for suite, by_protocol in entries[name].results.items()
+            for task in by_protocol.get(args.protocol, {}).get("tasks", {})
+            if (not args.suite or suite in args.suite) and (not args.task or task in args.task)
+        }
+    )
+    c = compare(store.credits(args.protocol), args.a, args.b, cells, n_boot=args.n_boot)
+    lo, hi = c.ci95
+    print(
+        f"{c.a} - {c.b}: {c.difference:+.4f} mean accuracy, 95% CI [{lo:+.4f}, {hi:+.4f}] "
+        f"(paired bootstrap over models, {args.n_boot} draws, {c.n_cells} suite x task cells, "
+        f"{args.protocol})"
+    )
+    verdict = f"{c.a} is better" if lo > 0 else f"{c.b} is better" if hi < 0 else "tied: the CI holds 0"
+    print(f"P({c.a} beats {c.b}) = {c.prob_a_better:.3f}; {verdict}")
+    return 0
+
+
 def _leaderboard(args: argparse.Namespace) -> int:
     from leaderboard.app import DEFAULT_DB, DEFAULT_SUBMISSIONS, serve
 
@@ -116,7 +146,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``submit`` (with ``predict`` and ``score``) and ``leaderboard``."""
+    """Add ``submit`` (``predict``, ``score``, ``compare``) and ``leaderboard``."""
     submit = sub.add_parser("submit", help="make or score a leaderboard submission")
     ssub = submit.add_subparsers(dest="submit_command", metavar="ACTION", required=True)
 
@@ -138,6 +168,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--db", help="results store (default: out/leaderboard/results.sqlite)")
     s.add_argument("--no-store", action="store_true", help="only validate and print the scores")
     s.set_defaults(func=_score)
+
+    c = ssub.add_parser(
+        "compare", help="paired bootstrap over models of two stored submissions: difference, CI, P(A beats B)"
+    )
+    c.add_argument("a", help="submission A (a stored name)")
+    c.add_argument("b", help="submission B")
+    c.add_argument("--db", help="results store (default: out/leaderboard/results.sqlite)")
+    c.add_argument("--protocol", choices=["splits", "all-pairs"], default="splits")
+    c.add_argument("--suite", action="append", help="restrict to a suite (repeatable; default: all covered)")
+    c.add_argument("--task", action="append", help="restrict to a task (repeatable)")
+    c.add_argument("--n-boot", type=int, default=1000, help="bootstrap draws (default 1000)")
+    c.set_defaults(func=_compare)
 
     lb = sub.add_parser("leaderboard", help="serve the Gradio leaderboard")
     lb.add_argument("--host", default="127.0.0.1")

@@ -9,7 +9,6 @@ store; the app never scores anything itself except through ``leaderboard.submiss
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pandas as pd
 
 from benchmark.errors import SftcastError
 from benchmark.protocol import SUBMISSION_PROTOCOLS
-from leaderboard.store import Entry, ResultsStore
+from leaderboard.store import DEFAULT_DB, Entry, ResultsStore
 from leaderboard.submission import (
     MAX_ZIP_BYTES,
     META_FILE,
@@ -33,12 +32,11 @@ from leaderboard.submission import (
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SUBMISSIONS = REPO_ROOT / "submissions"
-DEFAULT_DB = Path(
-    os.environ.get("SFTCAST_LEADERBOARD_DB", REPO_ROOT / "out" / "leaderboard" / "results.sqlite")
-)
 MISSING = "—"
 PROTOCOLS = SUBMISSION_PROTOCOLS
+RANK_RANGE = "Rank range"
 EXTRA_COLUMNS = [
+    RANK_RANGE,
     "CI95",
     "Error reduction vs PPL-CLM",
     "Per task × suite",
@@ -46,7 +44,7 @@ EXTRA_COLUMNS = [
     "Authors",
     "Proxies used",
 ]
-DEFAULT_EXTRA = ["CI95", "Error reduction vs PPL-CLM", "Per task × suite"]
+DEFAULT_EXTRA = [RANK_RANGE, "CI95", "Error reduction vs PPL-CLM", "Per task × suite"]
 
 
 # ---------------------------------------------------------------- seeding
@@ -90,7 +88,9 @@ def seed_store(store: ResultsStore, submissions_dir: Path = DEFAULT_SUBMISSIONS)
         sub = load_submission(folder)
         entry = entries.get(sub.meta.name)
         if entry is not None:
-            current = entry.source != "committed" or not stale_suites(entry, digests)
+            current = entry.source != "committed" or (
+                not stale_suites(entry, digests) and store.has_credits(entry.name)
+            )
             if entry.sha256 == sub.sha256() and current:
                 continue
             if store.source_of(sub.meta.name) != "committed":
@@ -149,13 +149,18 @@ def leaderboard_frame(
     search: str = "",
     protocol: str = "splits",
     extra: list[str] | None = None,
+    credits: dict[str, dict[str, bytes]] | None = None,
 ) -> pd.DataFrame:
     """One row per submission, ranked by mean accuracy over the selected suite × task cells.
 
     ``kind`` is ``all``, ``supervised`` or ``unsupervised``; ``search`` matches name, authors,
     description and proxies (case-insensitive); ``extra`` picks the optional column groups.
     A cell the submission does not cover shows "—"; a row with no covered cell ranks last.
+    ``credits`` (``ResultsStore.credits(protocol)``) feeds the model-level bootstrap behind the
+    CI and rank-range columns (``leaderboard.ranking``); a row without them shows "—" there.
     """
+    from leaderboard.ranking import cached_ranks
+
     extra = DEFAULT_EXTRA if extra is None else extra
     cells = [
         (s, t)
@@ -190,9 +195,9 @@ def leaderboard_frame(
             "Mean accuracy": _fmt(acc),
             "_sort": -1.0 if acc is None else acc,
         }
-        if "CI95" in extra:
-            lo, hi = _mean([r["ci95"][0] for r in got.values()]), _mean([r["ci95"][1] for r in got.values()])
-            row["CI95"] = MISSING if lo is None else f"[{lo:.3f}, {hi:.3f}]"
+        for column in (RANK_RANGE, "CI95"):
+            if column in extra:
+                row[column] = MISSING  # filled from the bootstrap below, once every row is known
         if "Error reduction vs PPL-CLM" in extra:
             row["Error reduction vs PPL-CLM"] = _fmt(
                 _mean([r["error_reduction_vs_ppl_clm"] for r in got.values()])
@@ -210,6 +215,19 @@ def leaderboard_frame(
         rows.append(row)
     if not rows:
         return pd.DataFrame(columns=["Rank", "Submission", "Type", "Mean accuracy"])
+    if RANK_RANGE in extra or "CI95" in extra:
+        shown = {r["Submission"] for r in rows if r["_sort"] >= 0}
+        ranks = cached_ranks({n: c for n, c in (credits or {}).items() if n in shown}, cells)
+        for row in rows:
+            name = row["Submission"]
+            if RANK_RANGE in extra:
+                best, worst = ranks.best.get(name), ranks.worst.get(name)
+                row[RANK_RANGE] = (
+                    MISSING if best is None else str(best) if best == worst else f"{best}–{worst}"
+                )
+            if "CI95" in extra:
+                ci = ranks.ci95.get(name)
+                row["CI95"] = MISSING if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
     df = pd.DataFrame(rows).sort_values(["_sort", "Submission"], ascending=[False, True], kind="stable")
     df = df.drop(columns="_sort").reset_index(drop=True)
     df.insert(0, "Rank", range(1, len(df) + 1))
@@ -300,10 +318,24 @@ A predictor outputs, for each pair (a, b), `prob_a_better` = P(a is better than 
 ## Metrics and the tie rule
 Pairwise accuracy: a pair counts 1 when `prob_a_better > 0.5` agrees with the true order, 0 when it
 disagrees, and **½ when the prediction is exactly 0.5 or the two true scores tie**. Also shown: relative
-error-rate reduction against the PPL-CLM proxy, a bootstrap 95% CI, accuracy by quintile of the true
-score gap, Kendall τ and top-k recall of a Borda ranking built from the predictions.
+error-rate reduction against the PPL-CLM proxy, accuracy by quintile of the true score gap, Kendall τ
+and top-k recall of a Borda ranking built from the predictions.
 "Mean accuracy" averages the selected suite × task cells a submission covers; "—" marks a suite it does
-not cover. The CI column averages the cells' interval bounds.
+not cover.
+
+## Uncertainty and ranks
+Test pairs that share a model are not independent, so the **CI95** column resamples *models*, not
+pairs: each of 1000 bootstrap draws picks a suite's models with replacement, a test pair (a, b) weighs
+(copies of a) × (copies of b), and the draw's mean accuracy is computed exactly as the point estimate
+(per split, then over splits, tasks and the selected suites). The same draws serve every submission,
+so the difference between two submissions is a **paired** bootstrap, which also gives P(A beats B)
+(`sftcast submit compare A B` prints both).
+**Rank range** (the rule of Chatbot Arena's rank upper bound): A is *better* than B when the 95%
+interval of the paired difference A − B lies above 0. A submission's best rank is 1 + the number of
+submissions better than it; its worst rank is n − the number it is better than. Submissions with the
+same best rank form a **rank group**: the data cannot order them. "Rank" is only the position by mean
+accuracy. No correction for multiple comparisons is made. The ranks are recomputed over the rows and
+cells the filters show.
 
 ## Suites
 - **zeng2025**: the paper's own 50 models (1B parameters, 100B tokens each; its Tables 4 and 6).
@@ -374,11 +406,13 @@ def build_app(store: ResultsStore) -> Any:
         key=_task_key,
     )
     names = [e.name for e in entries]
-    initial = leaderboard_frame(entries)
+    initial = leaderboard_frame(entries, credits=store.credits("splits"))
     top = str(initial["Submission"].iloc[0]) if len(initial) else None
 
     def table(suites_sel, tasks_sel, kind, search, protocol, extra):
-        return leaderboard_frame(store.entries(), suites_sel, tasks_sel, kind, search, protocol, extra)
+        return leaderboard_frame(
+            store.entries(), suites_sel, tasks_sel, kind, search, protocol, extra, store.credits(protocol)
+        )
 
     def detail(name, suite, protocol):
         if not name:
@@ -521,7 +555,15 @@ def build_app(store: ResultsStore) -> Any:
         ) -> list[dict]:
             """The ranked table as a list of row records (column -> value), for API clients."""
             entries = store.entries()
-            frame = leaderboard_frame(entries, suites_ or None, tasks_ or None, kind_, search_, protocol_)
+            frame = leaderboard_frame(
+                entries,
+                suites_ or None,
+                tasks_ or None,
+                kind_,
+                search_,
+                protocol_,
+                credits=store.credits(protocol_),
+            )
             return frame.to_dict(orient="records")
 
         gr.api(api_table, api_name="leaderboard")

@@ -13,6 +13,7 @@ all. The file is easy to back up or mirror to a Hub dataset repo (``sqlite3 .bac
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -23,6 +24,12 @@ from pathlib import Path
 from benchmark.errors import SftcastError
 
 SCHEMA_VERSION = 1
+DEFAULT_DB = Path(
+    os.environ.get(
+        "SFTCAST_LEADERBOARD_DB",
+        Path(__file__).resolve().parents[1] / "out" / "leaderboard" / "results.sqlite",
+    )
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -42,6 +49,13 @@ CREATE TABLE IF NOT EXISTS results (
     mean_accuracy REAL NOT NULL,
     UNIQUE (submission_id, suite, protocol)
 );
+CREATE TABLE IF NOT EXISTS pair_credits (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    suite         TEXT NOT NULL,
+    protocol      TEXT NOT NULL,
+    data          BLOB NOT NULL,
+    UNIQUE (submission_id, suite, protocol)
+);
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -57,6 +71,9 @@ class Entry:
     sha256: str
     source: str = "upload"
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    # credits[suite][protocol]: every test pair's credit (``leaderboard.ranking.encode_credits``),
+    # what the model-level bootstrap resamples; kept in their own table, read only when ranking
+    credits: dict[str, dict[str, bytes]] = field(default_factory=dict, repr=False)
 
 
 class ResultsStore:
@@ -144,6 +161,14 @@ class ResultsStore:
                 for protocol, res in by_protocol.items()
             ],
         )
+        con.executemany(
+            "INSERT INTO pair_credits (submission_id, suite, protocol, data) VALUES (?, ?, ?, ?)",
+            [
+                (sub_id, suite, protocol, data)
+                for suite, by_protocol in entry.credits.items()
+                for protocol, data in by_protocol.items()
+            ],
+        )
         return sub_id
 
     def source_of(self, name: str) -> str | None:
@@ -155,6 +180,34 @@ class ResultsStore:
     def names(self) -> list[str]:
         with closing(self._connect()) as con:
             return [r[0] for r in con.execute("SELECT name FROM submissions ORDER BY id")]
+
+    def state(self) -> tuple[int, int]:
+        """(count, largest id) of the stored submissions: changes with every add or replacement."""
+        with closing(self._connect()) as con:
+            n, top = con.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM submissions").fetchone()
+        return int(n), int(top)
+
+    def credits(self, protocol: str) -> dict[str, dict[str, bytes]]:
+        """``{name: {suite: encoded pair credits}}`` of every submission that stored them for ``protocol``."""
+        with closing(self._connect()) as con:
+            rows = con.execute(
+                "SELECT s.name, c.suite, c.data FROM pair_credits c JOIN submissions s "
+                "ON s.id = c.submission_id WHERE c.protocol = ?",
+                (protocol,),
+            ).fetchall()
+        out: dict[str, dict[str, bytes]] = {}
+        for name, suite, data in rows:
+            out.setdefault(name, {})[suite] = bytes(data)
+        return out
+
+    def has_credits(self, name: str) -> bool:
+        with closing(self._connect()) as con:
+            row = con.execute(
+                "SELECT COUNT(*) FROM pair_credits c JOIN submissions s ON s.id = c.submission_id "
+                "WHERE s.name = ?",
+                (name,),
+            ).fetchone()
+        return bool(row[0])
 
     def sha256_of(self, name: str) -> str | None:
         with closing(self._connect()) as con:

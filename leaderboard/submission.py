@@ -219,9 +219,11 @@ def score_submission(sub: Submission, source: str = "upload") -> Entry:
     Returns a store ``Entry`` with ``results[suite][protocol]`` = the scorer's results JSON.
     """
     from benchmark import load_suite
-    from benchmark.scoring import score_predictions
+    from benchmark.scoring import pair_credits, score_credits
+    from leaderboard.ranking import encode_credits
 
     results: dict[str, dict[str, dict]] = {}
+    credits: dict[str, dict[str, bytes]] = {}
     for suite_name, path in sub.files.items():
         df = read_predictions(path)
         where = path.name
@@ -249,17 +251,17 @@ def score_submission(sub: Submission, source: str = "upload") -> Entry:
             raise SftcastError(
                 f"{where}: an unsupervised method must also cover the all-pairs set (split_seed -1)"
             )
-        results[suite_name] = {}
+        results[suite_name], credits[suite_name] = {}, {}
         for protocol, part in parts.items():
             if not len(part):
                 continue
             try:
-                # score_predictions validates first (columns, ids, pairs, NaN/inf, range)
-                results[suite_name][protocol] = score_predictions(
-                    part.reset_index(drop=True), suite, protocol, seed=OFFICIAL_SEED
-                )
+                # pair_credits validates first (columns, ids, pairs, NaN/inf, range)
+                preds = pair_credits(part.reset_index(drop=True), suite, protocol, seed=OFFICIAL_SEED)
             except SftcastError as exc:
                 raise SftcastError(f"{where} ({protocol}): {exc}") from exc
+            results[suite_name][protocol] = score_credits(preds, suite, protocol, seed=OFFICIAL_SEED)
+            credits[suite_name][protocol] = encode_credits(preds, suite.model_ids)
     return Entry(
         name=sub.meta.name,
         meta=sub.meta.to_dict(),
@@ -267,6 +269,7 @@ def score_submission(sub: Submission, source: str = "upload") -> Entry:
         results=results,
         sha256=sub.sha256(),
         source=source,
+        credits=credits,
     )
 
 
