@@ -63,16 +63,18 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
     for col in ("suite", "task", "model_a", "model_b"):
         df[col] = df[col].astype(str).str.strip()
 
-    bad_suite = sorted(set(df["suite"]) - {suite.name})
+    # pd.unique and factorize stay in C; iterating arrow-backed string columns in Python (set(),
+    # .map(dict)) was most of the time of validating a table
+    bad_suite = sorted(set(pd.unique(df["suite"])) - {suite.name})
     if bad_suite:
         raise SftcastError(f"unknown suite {bad_suite[0]!r} in rows scored against suite {suite.name!r}")
-    bad_task = sorted(set(df["task"]) - set(suite.tasks))
+    bad_task = sorted(set(pd.unique(df["task"])) - set(suite.tasks))
     if bad_task:
         raise SftcastError(
             f"unknown task {bad_task[0]!r} (suite {suite.name!r} has {', '.join(suite.tasks)})"
         )
     pos = {m: k for k, m in enumerate(suite.model_ids)}
-    unknown = sorted((set(df["model_a"]) | set(df["model_b"])) - set(pos))
+    unknown = sorted((set(pd.unique(df["model_a"])) | set(pd.unique(df["model_b"]))) - set(pos))
     if unknown:
         raise SftcastError(
             f"unknown model id(s) {', '.join(repr(u) for u in unknown[:5])} for suite {suite.name!r}"
@@ -82,7 +84,7 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
         raise SftcastError("split_seed must be an integer in every row")
     df["split_seed"] = seeds.astype(np.int64)
     allowed = {ALL_PAIRS_SEED} if protocol == "all-pairs" else set(split_seeds(seed))
-    bad_seed = sorted(set(df["split_seed"]) - allowed)
+    bad_seed = sorted(set(pd.unique(df["split_seed"]).tolist()) - allowed)
     if bad_seed:
         raise SftcastError(f"split_seed {bad_seed[0]} is not part of the {protocol!r} protocol (seed {seed})")
 
@@ -99,54 +101,54 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
     if outside.any():
         row = int(np.flatnonzero(outside)[0])
         raise SftcastError(f"prob_a_better must lie in [0, 1]; row {row} has {values[row]}")
-    if (df["model_a"] == df["model_b"]).any():
+    pa, pb = _codes(df["model_a"], pos), _codes(df["model_b"], pos)
+    if (pa == pb).any():
         raise SftcastError("a model is paired with itself")
 
-    # Canonical orientation: model_a comes first in suite order.
-    pa = df["model_a"].map(pos).to_numpy()
-    pb = df["model_b"].map(pos).to_numpy()
+    # Canonical orientation: model_a comes first in suite order; pairs are integer keys from here
     flip = pa > pb
-    a = np.where(flip, df["model_b"], df["model_a"])
-    b = np.where(flip, df["model_a"], df["model_b"])
-    norm = pd.DataFrame(
-        {
-            "suite": df["suite"].to_numpy(),
-            "task": df["task"].to_numpy(),
-            "split_seed": df["split_seed"].to_numpy(),
-            "model_a": a,
-            "model_b": b,
-            "prob_a_better": np.where(flip, 1.0 - values, values),
-        }
-    )
+    a, b = np.where(flip, pb, pa), np.where(flip, pa, pb)
+    values = np.where(flip, 1.0 - values, values)
+    task_idx = _codes(df["task"], {t: k for k, t in enumerate(suite.tasks)})
+    split_col = df["split_seed"].to_numpy(np.int64)
     key = ["task", "split_seed", "model_a", "model_b"]
-    dup = norm.duplicated(key, keep=False)
-    if dup.any():
-        raise SftcastError(f"duplicated pair(s), {int(dup.sum())} rows, e.g. {_example(norm[dup])}")
+
+    def rows_of(mask: np.ndarray) -> pd.DataFrame:  # readable rows, for error messages only
+        ids = np.asarray(suite.model_ids, dtype=object)
+        return pd.DataFrame(
+            {
+                "task": np.asarray(suite.tasks, dtype=object)[task_idx[mask]],
+                "split_seed": split_col[mask],
+                "model_a": ids[a[mask]],
+                "model_b": ids[b[mask]],
+            }
+        )
 
     # Match rows to the protocol's pairs by integer keys against the cached layout (a pandas
-    # merge on four string columns cost ~0.1 s per table; docs/leaderboard.md has the numbers).
+    # merge on four string columns cost ~0.05 s per table; docs/leaderboard.md has the numbers).
     lay = _layout(suite, protocol, seed)
     n = len(pos)
-    tpos = {t: k for k, t in enumerate(suite.tasks)}
-    spos = {v: k for k, v in enumerate(lay["split_values"].tolist())}
-    split_idx = norm["split_seed"].map(spos)  # an allowed seed may hold no pair of this suite
-    nkey = _pair_key(
-        norm["task"].map(tpos).to_numpy(np.int64),
-        split_idx.fillna(0).to_numpy(np.int64),
-        norm["model_a"].map(pos).to_numpy(np.int64),
-        norm["model_b"].map(pos).to_numpy(np.int64),
+    values_of_split = sorted(set(lay["split_values"].tolist()) | set(np.unique(split_col).tolist()))
+    spos = {v: k for k, v in enumerate(values_of_split)}
+    nkey = _pair_key(task_idx, _codes(df["split_seed"], spos), a, b, n, len(spos))
+    uniq, inverse, counts = np.unique(nkey, return_inverse=True, return_counts=True)
+    dup = counts[inverse] > 1
+    if dup.any():
+        raise SftcastError(f"duplicated pair(s), {int(dup.sum())} rows, e.g. {_example(rows_of(dup))}")
+    lkey = _pair_key(
+        lay["task"],
+        np.array([spos[v] for v in lay["split"].tolist()], dtype=np.int64),
+        lay["a"],
+        lay["b"],
         n,
         len(spos),
-    )
-    lkey = _pair_key(
-        lay["task"], np.searchsorted(lay["split_values"], lay["split"]), lay["a"], lay["b"], n, len(spos)
     )
     order = np.argsort(lkey, kind="stable")
     at = np.searchsorted(lkey, nkey, sorter=order).clip(max=len(lkey) - 1)
     row = order[at]
-    found = (lkey[row] == nkey) & split_idx.notna().to_numpy()
+    found = lkey[row] == nkey
     if not found.all():
-        bad = norm[~found].sort_values(key)
+        bad = rows_of(~found).sort_values(key)
         raise SftcastError(
             f"{int((~found).sum())} pair(s) are not test pairs of the {protocol!r} protocol, "
             f"e.g. {_example(bad)}"
@@ -165,7 +167,7 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
         ).sort_values(key)
         raise SftcastError(f"{len(absent)} expected pair(s) are missing, e.g. {_example(absent)}")
     prob = np.empty(len(lkey))
-    prob[row] = norm["prob_a_better"].to_numpy(dtype=float)
+    prob[row] = values
     ids = np.asarray(suite.model_ids, dtype=object)
     return pd.DataFrame(
         {
@@ -177,6 +179,12 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
             "prob_a_better": prob,
         }
     )[PREDICTION_COLUMNS]
+
+
+def _codes(column: pd.Series, mapping: dict) -> np.ndarray:
+    """``column`` mapped through ``mapping`` (every value must be a key), via factorize."""
+    codes, uniques = pd.factorize(column)
+    return np.array([mapping[u] for u in uniques], dtype=np.int64)[codes]
 
 
 def _pair_key(task: np.ndarray, split: np.ndarray, a: np.ndarray, b: np.ndarray, n: int, n_split: int):
@@ -249,17 +257,24 @@ def _task_scores(
     """Metrics of one task from validated predictions (no baseline comparison)."""
     rows = preds[preds["task"] == task]
     seeds = [ALL_PAIRS_SEED] if protocol == "all-pairs" else split_seeds(seed)
+    # numpy columns and masks: per-split pandas filtering was most of a submission's scoring time
+    split_col = rows["split_seed"].to_numpy()
+    prob_col = rows["prob_a_better"].to_numpy(dtype=float)
+    credit_col, delta_col = rows["credit"].to_numpy(), rows["delta"].to_numpy()
+    a_col, b_col = rows["model_a"].to_numpy(), rows["model_b"].to_numpy()
+    scores = suite.scores(task)
+    score_of = dict(zip(scores.index, scores.to_numpy(dtype=float), strict=True))
     credits, deltas, accs, taus, ranks, top1, top5 = [], [], [], [], [], [], []
     for s in seeds:
         ids = suite.model_ids if s == ALL_PAIRS_SEED else split_models(suite.model_ids, s)[1]
-        part = rows[rows["split_seed"] == s]
-        prob = part["prob_a_better"].to_numpy(dtype=float)
-        credit = part["credit"].to_numpy()
+        sel = split_col == s
+        prob = prob_col[sel]
+        credit = credit_col[sel]
         credits.append(credit)
-        deltas.append(part["delta"].to_numpy())
+        deltas.append(delta_col[sel])
         accs.append(float(credit.mean()))
-        borda = metrics.borda_scores(ids, part["model_a"].to_numpy(), part["model_b"].to_numpy(), prob)
-        true = suite.scores(task).loc[ids].to_numpy(dtype=float)
+        borda = metrics.borda_scores(ids, a_col[sel], b_col[sel], prob)
+        true = np.array([score_of[m] for m in ids], dtype=float)
         taus.append(metrics.kendall_tau(borda, true))
         ranks.append(metrics.best_model_rank(borda, true))
         top1.append(metrics.topk_recall(borda, true, top=1))
