@@ -41,6 +41,7 @@ def write_submission(
     supervised = bool(getattr(pred, "supervised", False))
     doc = {"name": name, "supervised": supervised, **(meta or {})}
     doc["supervised"] = supervised
+    doc.setdefault("predictor", predictor)  # what ``sftcast submit verify`` runs again
     if not doc.get("proxies"):
         doc["proxies"] = _proxies_used(pred)
     meta_obj = SubmissionMeta.from_dict(doc, where="metadata")
@@ -138,15 +139,54 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from leaderboard.store import DEFAULT_DB, ResultsStore
+    from leaderboard.submission import load_submission
+    from leaderboard.verify import reproduce
+
+    v = reproduce(args.dir, timeout_s=args.timeout)
+    store = ResultsStore(args.db or DEFAULT_DB)
+    info = {
+        "predictor": v.predictor,
+        "code_sha256": v.code_sha256,
+        "n_predictions": v.n_predictions,
+        "max_abs_diff": v.max_abs_diff,
+        "verified_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    store.mark_reproduced(v.name, load_submission(args.dir).sha256(), info)
+    print(
+        f"{v.name}: reproduced by {v.predictor} ({v.n_predictions} predictions, max |diff| "
+        f"{v.max_abs_diff:.2g}); code sha256 {v.code_sha256[:16]}; marked in {store.path}"
+    )
+    return 0
+
+
+def _space_build(args: argparse.Namespace) -> int:
+    from leaderboard.space import build_space
+
+    out = build_space(args.out)
+    print(f"wrote the Space folder {out} (app.py, requirements.txt, README.md); see docs/leaderboard.md")
+    return 0
+
+
 def _leaderboard(args: argparse.Namespace) -> int:
     from leaderboard.app import DEFAULT_DB, DEFAULT_SUBMISSIONS, serve
 
-    serve(args.host, args.port, args.db or DEFAULT_DB, args.submissions or DEFAULT_SUBMISSIONS)
+    serve(
+        args.host,
+        args.port,
+        args.db or DEFAULT_DB,
+        args.submissions or DEFAULT_SUBMISSIONS,
+        results_repo=args.results_repo,
+    )
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``submit`` (``predict``, ``score``, ``compare``) and ``leaderboard``."""
+    """Add ``submit`` (``predict``, ``score``, ``compare``, ``verify``), ``space build`` and
+    ``leaderboard``."""
     submit = sub.add_parser("submit", help="make or score a leaderboard submission")
     ssub = submit.add_subparsers(dest="submit_command", metavar="ACTION", required=True)
 
@@ -181,11 +221,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--n-boot", type=int, default=1000, help="bootstrap draws (default 1000)")
     c.set_defaults(func=_compare)
 
+    v = ssub.add_parser(
+        "verify",
+        help="run a stored submission's predictor locally (its submission.yaml names it); mark it reproduced",
+    )
+    v.add_argument("dir", help="the submission folder (already scored into the store)")
+    v.add_argument("--db", help="results store (default: out/leaderboard/results.sqlite)")
+    v.add_argument("--timeout", type=float, default=1800, help="seconds the predictor may run (default 1800)")
+    v.set_defaults(func=_verify)
+
+    space = sub.add_parser("space", help="package the leaderboard as a Hugging Face Space")
+    spsub = space.add_subparsers(dest="space_command", metavar="ACTION", required=True)
+    sb = spsub.add_parser("build", help="write a ready Space folder (app.py, requirements.txt, README)")
+    sb.add_argument("--out", required=True, help="the folder to write (absent or empty)")
+    sb.set_defaults(func=_space_build)
+
     lb = sub.add_parser("leaderboard", help="serve the Gradio leaderboard")
     lb.add_argument("--host", default="127.0.0.1")
     lb.add_argument("--port", type=int, default=7860)
     lb.add_argument("--db", help="results store (default: out/leaderboard/results.sqlite)")
     lb.add_argument(
         "--submissions", help="folder of committed submissions to seed from (default: submissions/)"
+    )
+    lb.add_argument(
+        "--results-repo",
+        help="ORG/NAME of a Hub dataset repo (or a local folder) to restore the store from on start "
+        "and mirror each accepted submission to (one JSON per submission)",
     )
     lb.set_defaults(func=_leaderboard)

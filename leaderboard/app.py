@@ -41,10 +41,11 @@ EXTRA_COLUMNS = [
     "Error reduction vs PPL-CLM",
     "Per task × suite",
     "Kendall τ",
+    "Reproduced",
     "Authors",
     "Proxies used",
 ]
-DEFAULT_EXTRA = [RANK_RANGE, "CI95", "Error reduction vs PPL-CLM", "Per task × suite"]
+DEFAULT_EXTRA = [RANK_RANGE, "CI95", "Error reduction vs PPL-CLM", "Per task × suite", "Reproduced"]
 
 
 # ---------------------------------------------------------------- seeding
@@ -150,12 +151,14 @@ def leaderboard_frame(
     protocol: str = "splits",
     extra: list[str] | None = None,
     credits: dict[str, dict[str, bytes]] | None = None,
+    reproduced_only: bool = False,
 ) -> pd.DataFrame:
     """One row per submission, ranked by mean accuracy over the selected suite × task cells.
 
     ``kind`` is ``all``, ``supervised`` or ``unsupervised``; ``search`` matches name, authors,
     description and proxies (case-insensitive); ``extra`` picks the optional column groups.
     A cell the submission does not cover shows "—"; a row with no covered cell ranks last.
+    ``reproduced_only`` keeps the submissions ``sftcast submit verify`` reproduced from code.
     ``credits`` (``ResultsStore.credits(protocol)``) feeds the model-level bootstrap behind the
     CI and rank-range columns (``leaderboard.ranking``); a row without them shows "—" there.
     """
@@ -171,6 +174,8 @@ def leaderboard_frame(
     rows = []
     for e in entries:
         if kind == "supervised" and not e.supervised or kind == "unsupervised" and e.supervised:
+            continue
+        if reproduced_only and not e.reproduced:
             continue
         haystack = " ".join(
             [
@@ -208,6 +213,8 @@ def leaderboard_frame(
             for s, t in cells:
                 row[f"{s} · {t}"] = _fmt(got[(s, t)]["accuracy"]) if (s, t) in got else MISSING
         row["Suites covered"] = len({s for s, _ in got}) if got else 0
+        if "Reproduced" in extra:  # by ``sftcast submit verify``: the code's hash, shortened
+            row["Reproduced"] = f"✓ {e.reproduced['code_sha256'][:8]}" if e.reproduced else MISSING
         if "Authors" in extra:
             row["Authors"] = ", ".join(e.meta.get("authors", []))
         if "Proxies used" in extra:
@@ -357,6 +364,15 @@ In Python, `benchmark.load_suite("zeng2025")` gives the same data as a validated
 Run `sftcast submit predict --predictor my_module:MyPredictor --name my-method`, zip the folder it writes
 under `submissions/`, and upload it in the **Submit** tab (or open a pull request adding the folder).
 Uploaded files are treated as data only: nothing in them is imported or executed.
+
+## Reproduced from code
+`submission.yaml` may name the code behind the predictions: `predictor: module:Class` (or a built-in
+name), its `params` and pip `requirements`. A maintainer runs `sftcast submit verify DIR` on their own
+machine: the predictor runs under the official protocol in a subprocess with a time limit, and when
+every prediction matches the submitted one within 1e-6 the entry is marked **reproduced** with the
+code's hash (column *Reproduced*, filter *Reproduced from code only*). This server never runs submitted
+code. With public labels, a reproducible method is the honest signal; `supervised: false` is
+self-declared.
 """
 
 CITATION = r"""
@@ -395,8 +411,9 @@ def stale_uploads_note(entries: list[Entry], digests: dict[str, str] | None = No
     )
 
 
-def build_app(store: ResultsStore) -> Any:
-    """Build the Blocks app over ``store`` (which should already be seeded)."""
+def build_app(store: ResultsStore, mirror: Any = None) -> Any:
+    """Build the Blocks app over ``store`` (which should already be seeded). ``mirror``
+    (``leaderboard.hub.ResultsMirror``) receives each accepted submission."""
     from benchmark.plots import result_gap_quintile_figure, result_topk_figure
 
     entries = store.entries()
@@ -409,9 +426,17 @@ def build_app(store: ResultsStore) -> Any:
     initial = leaderboard_frame(entries, credits=store.credits("splits"))
     top = str(initial["Submission"].iloc[0]) if len(initial) else None
 
-    def table(suites_sel, tasks_sel, kind, search, protocol, extra):
+    def table(suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only):
         return leaderboard_frame(
-            store.entries(), suites_sel, tasks_sel, kind, search, protocol, extra, store.credits(protocol)
+            store.entries(),
+            suites_sel,
+            tasks_sel,
+            kind,
+            search,
+            protocol,
+            extra,
+            store.credits(protocol),
+            bool(reproduced_only),
         )
 
     def detail(name, suite, protocol):
@@ -426,7 +451,13 @@ def build_app(store: ResultsStore) -> Any:
             f"- **url:** {m.get('url') or MISSING}\n"
             f"- **proxies / features:** {', '.join(m.get('proxies', []) + m.get('features', [])) or MISSING}"
             "\n"
-            f"- **suites covered:** {', '.join(sorted(entry.results))}\n- **stored:** {entry.created_at}"
+            f"- **suites covered:** {', '.join(sorted(entry.results))}\n- **stored:** {entry.created_at}\n"
+            + (
+                f"- **reproduced from code:** `{entry.reproduced['predictor']}`, code sha256 "
+                f"`{entry.reproduced['code_sha256'][:16]}`, {entry.reproduced['verified_at']}"
+                if entry.reproduced
+                else "- **reproduced from code:** not verified"
+            )
         )
         res = entry.results.get(suite, {}).get(protocol)
         if res is None:
@@ -466,6 +497,9 @@ def build_app(store: ResultsStore) -> Any:
                         elem_id="filter-type",
                     )
                     protocol = gr.Radio(list(PROTOCOLS), value="splits", label="Protocol", elem_id="protocol")
+                    reproduced_only = gr.Checkbox(
+                        value=False, label="Reproduced from code only", elem_id="filter-reproduced"
+                    )
                 with gr.Row():
                     suites_sel = gr.CheckboxGroup(
                         suites, value=suites, label="Suites", elem_id="filter-suites"
@@ -535,14 +569,14 @@ def build_app(store: ResultsStore) -> Any:
 
         # Table refreshes share one queue slot, so they finish in the order they were asked for:
         # a slow refresh for an older filter state can never land after a newer one.
-        filters = [suites_sel, tasks_sel, kind, search, protocol, extra]
+        filters = [suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only]
         refresh = {
             "api_name": False,
             "concurrency_limit": 1,
             "concurrency_id": "table",
             "show_progress": "hidden",
         }
-        for control in (suites_sel, tasks_sel, kind, search, protocol, extra):
+        for control in filters:
             control.change(table, filters, board, **refresh)
         demo.load(table, filters, board, **refresh)
 
@@ -552,6 +586,7 @@ def build_app(store: ResultsStore) -> Any:
             kind_: str = "all",
             search_: str = "",
             protocol_: str = "splits",
+            reproduced_only_: bool = False,
         ) -> list[dict]:
             """The ranked table as a list of row records (column -> value), for API clients."""
             entries = store.entries()
@@ -563,6 +598,7 @@ def build_app(store: ResultsStore) -> Any:
                 search_,
                 protocol_,
                 credits=store.credits(protocol_),
+                reproduced_only=bool(reproduced_only_),
             )
             return frame.to_dict(orient="records")
 
@@ -606,6 +642,12 @@ def build_app(store: ResultsStore) -> Any:
                 status = (
                     f"**Submission accepted:** `{stored}` was validated, scored and added to the leaderboard."
                 )
+                if mirror is not None:
+                    try:
+                        mirror.push(store, [stored])
+                    except Exception as exc:  # noqa: BLE001 - the Hub being down must not lose the upload
+                        print(f"leaderboard: {stored} not mirrored to {mirror.target}: {exc}")
+                        status += " (not yet copied to the results repo; the maintainers are told.)"
             except SftcastError as exc:
                 status = f"**Submission refused:** {exc}"
             return status, gr.update(choices=store.names())
@@ -626,14 +668,23 @@ def serve(
     db: str | Path = DEFAULT_DB,
     submissions_dir: str | Path = DEFAULT_SUBMISSIONS,
     seed: bool = True,
+    results_repo: str | None = None,
 ) -> None:
-    """Open (or create) the store, score any committed submission it lacks, and serve the app."""
+    """Open (or create) the store, restore it from ``results_repo`` (a Hub dataset repo or a local
+    directory; ``leaderboard.hub``), score any committed submission it lacks, and serve the app."""
     store = ResultsStore(db)
+    mirror = None
+    if results_repo:
+        from leaderboard.hub import ResultsMirror
+
+        mirror = ResultsMirror(results_repo)
+        restored = mirror.pull(store)
+        print(f"leaderboard: restored {len(restored)} submission(s) from {results_repo}")
     if seed:
         added = seed_store(store, Path(submissions_dir))
         if added:
             print(f"leaderboard: scored {len(added)} committed submission(s) into {store.path}")
-    demo = build_app(store)
+    demo = build_app(store, mirror)
     # max_file_size: Gradio refuses oversized uploads before they reach extract_zip
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=True, footer_links=["api"], max_file_size=MAX_ZIP_BYTES

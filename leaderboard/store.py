@@ -12,6 +12,7 @@ all. The file is easy to back up or mirror to a Hub dataset repo (``sqlite3 .bac
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sqlite3
@@ -56,6 +57,10 @@ CREATE TABLE IF NOT EXISTS pair_credits (
     data          BLOB NOT NULL,
     UNIQUE (submission_id, suite, protocol)
 );
+CREATE TABLE IF NOT EXISTS reproductions (
+    submission_id INTEGER NOT NULL UNIQUE REFERENCES submissions(id) ON DELETE CASCADE,
+    info_json     TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -74,6 +79,8 @@ class Entry:
     # credits[suite][protocol]: every test pair's credit (``leaderboard.ranking.encode_credits``),
     # what the model-level bootstrap resamples; kept in their own table, read only when ranking
     credits: dict[str, dict[str, bytes]] = field(default_factory=dict, repr=False)
+    # set by ``sftcast submit verify``: predictor, code_sha256, n_predictions, max_abs_diff, verified_at
+    reproduced: dict | None = None
 
 
 class ResultsStore:
@@ -171,6 +178,22 @@ class ResultsStore:
         )
         return sub_id
 
+    def mark_reproduced(self, name: str, sha256: str, info: dict) -> None:
+        """Record that ``sftcast submit verify`` reproduced the stored submission ``name``, whose
+        content hash must be ``sha256`` (the verified folder is the stored one)."""
+        with self._transaction() as con:
+            row = con.execute("SELECT id, sha256 FROM submissions WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise SftcastError(f"no submission named {name!r} in {self.path}; score it first")
+            if row[1] != sha256:
+                raise SftcastError(
+                    f"the stored {name!r} differs from the verified folder (another version was scored)"
+                )
+            con.execute(
+                "INSERT OR REPLACE INTO reproductions (submission_id, info_json) VALUES (?, ?)",
+                (row[0], json.dumps(info, sort_keys=True)),
+            )
+
     def source_of(self, name: str) -> str | None:
         with closing(self._connect()) as con:
             row = con.execute("SELECT source FROM submissions WHERE name = ?", (name,)).fetchone()
@@ -223,12 +246,22 @@ class ResultsStore:
                 "FROM submissions ORDER BY id"
             ).fetchall()
             rows = con.execute("SELECT submission_id, suite, protocol, results_json FROM results").fetchall()
+            repro = dict(con.execute("SELECT submission_id, info_json FROM reproductions").fetchall())
             con.execute("COMMIT")
         results: dict[int, dict[str, dict[str, dict]]] = {}
         for sub_id, suite, protocol, text in rows:
             results.setdefault(sub_id, {}).setdefault(suite, {})[protocol] = json.loads(text)
         return [
-            Entry(name, json.loads(meta), bool(sup), results.get(sub_id, {}), sha, source, created)
+            Entry(
+                name,
+                json.loads(meta),
+                bool(sup),
+                results.get(sub_id, {}),
+                sha,
+                source,
+                created,
+                reproduced=json.loads(repro[sub_id]) if sub_id in repro else None,
+            )
             for sub_id, name, meta, sup, source, sha, created in subs
         ]
 
@@ -258,12 +291,28 @@ class ResultsStore:
             n_res = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
         return {"submissions": n_sub, "results": n_res}
 
-    def export_json(self, folder: str | Path) -> list[Path]:
-        """Write the Hub-template layout: ``folder/<name>.json`` with metadata and results."""
+    def credits_of(self, name: str) -> dict[str, dict[str, bytes]]:
+        """``{suite: {protocol: encoded pair credits}}`` of one stored submission."""
+        with closing(self._connect()) as con:
+            rows = con.execute(
+                "SELECT c.suite, c.protocol, c.data FROM pair_credits c JOIN submissions s "
+                "ON s.id = c.submission_id WHERE s.name = ?",
+                (name,),
+            ).fetchall()
+        out: dict[str, dict[str, bytes]] = {}
+        for suite, protocol, data in rows:
+            out.setdefault(suite, {})[protocol] = bytes(data)
+        return out
+
+    def export_json(self, folder: str | Path, names: list[str] | None = None) -> list[Path]:
+        """Write the Hub-template layout: ``folder/<name>.json`` with metadata and results (and the
+        pair credits, base64, so a store restored from the files ranks as this one does)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for e in self.entries():
+            if names is not None and e.name not in names:
+                continue
             path = folder / f"{e.name}.json"
             tmp = path.with_suffix(".json.tmp")
             payload = {
@@ -274,8 +323,52 @@ class ResultsStore:
                 "source": e.source,
                 "created_at": e.created_at,
                 "results": e.results,
+                "pair_credits": {
+                    suite: {
+                        protocol: base64.b64encode(data).decode() for protocol, data in by_protocol.items()
+                    }
+                    for suite, by_protocol in self.credits_of(e.name).items()
+                },
+                "reproduced": e.reproduced,
             }
             tmp.write_text(json.dumps(payload, indent=1, sort_keys=True))
             tmp.replace(path)
             paths.append(path)
         return paths
+
+    def import_json(self, folder: str | Path) -> list[str]:
+        """Add every ``<name>.json`` of ``folder`` (``export_json``'s layout) whose name the store
+        lacks; return the names added. A malformed file is one clear error."""
+        added = []
+        taken = set(self.names())
+        for path in sorted(Path(folder).glob("*.json")):
+            try:
+                doc = json.loads(path.read_text())
+                entry = Entry(
+                    name=str(doc["name"]),
+                    meta=dict(doc["meta"]),
+                    supervised=bool(doc["supervised"]),
+                    results=dict(doc["results"]),
+                    sha256=str(doc["sha256"]),
+                    source=str(doc.get("source", "upload")),
+                    created_at=str(doc["created_at"]),
+                    credits={
+                        suite: {protocol: base64.b64decode(data) for protocol, data in by_protocol.items()}
+                        for suite, by_protocol in (doc.get("pair_credits") or {}).items()
+                    },
+                    reproduced=doc.get("reproduced"),
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise SftcastError(f"{path.name}: not a results file of this store ({exc})") from exc
+            if entry.name in taken:
+                continue
+            with self._transaction() as con:
+                sub_id = self._insert(con, entry)
+                if entry.reproduced:
+                    con.execute(
+                        "INSERT INTO reproductions (submission_id, info_json) VALUES (?, ?)",
+                        (sub_id, json.dumps(entry.reproduced, sort_keys=True)),
+                    )
+            taken.add(entry.name)
+            added.append(entry.name)
+        return added

@@ -15,6 +15,7 @@ with pandas/pyarrow, and nothing from a submission is imported or executed. Scor
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import stat
 import zipfile
@@ -66,6 +67,10 @@ class SubmissionMeta:
     proxies: list[str] = field(default_factory=list)
     features: list[str] = field(default_factory=list)
     supervised: bool = False
+    # optional, for ``sftcast submit verify``: the code that reproduces the predictions
+    predictor: str = ""  # "module:Class" (or a built-in predictor name)
+    params: dict[str, Any] = field(default_factory=dict)  # keyword arguments of the class
+    requirements: list[str] = field(default_factory=list)  # pip requirement strings
 
     @classmethod
     def from_dict(cls, doc: Any, where: str = META_FILE) -> SubmissionMeta:
@@ -99,10 +104,41 @@ class SubmissionMeta:
             out[key] = [v[:200] for v in value][:50]
         if out["url"] and not re.match(r"^https?://\S+$", out["url"]):
             raise SftcastError(f"{where}: 'url' must start with http:// or https://")
+        out.update(_code_fields(doc, where))
         return cls(**out)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as ``submission.yaml`` holds them; the optional code fields only when set."""
+        doc = asdict(self)
+        for key in ("predictor", "params", "requirements"):
+            if not doc[key]:
+                del doc[key]
+        return doc
+
+
+SPEC_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(:[A-Za-z_][A-Za-z0-9_.]*)?$")
+
+
+def _code_fields(doc: dict[str, Any], where: str) -> dict[str, Any]:
+    """``predictor``, ``params`` and ``requirements`` of a ``submission.yaml``, checked (never run)."""
+    spec = doc.get("predictor") or ""
+    if not isinstance(spec, str) or (spec and not SPEC_RE.match(spec.strip())):
+        raise SftcastError(f"{where}: 'predictor' must be 'module:Class' or a built-in name, got {spec!r}")
+    params = doc.get("params") or {}
+    if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+        raise SftcastError(f"{where}: 'params' must be a mapping of keyword arguments")
+    try:
+        json.dumps(params)
+    except (TypeError, ValueError) as exc:
+        raise SftcastError(f"{where}: 'params' must hold plain values (numbers, strings, lists)") from exc
+    reqs = doc.get("requirements") or []
+    if isinstance(reqs, str):
+        reqs = [reqs]
+    if not isinstance(reqs, list) or not all(isinstance(r, str) for r in reqs):
+        raise SftcastError(f"{where}: 'requirements' must be a pip requirement or a list of them")
+    if (params or reqs) and not spec:
+        raise SftcastError(f"{where}: 'params' and 'requirements' need a 'predictor'")
+    return {"predictor": spec.strip(), "params": params, "requirements": [r.strip() for r in reqs][:20]}
 
 
 @dataclass
