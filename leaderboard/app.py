@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 
 from benchmark.errors import SftcastError
@@ -35,6 +36,8 @@ DEFAULT_SUBMISSIONS = REPO_ROOT / "submissions"
 MISSING = "—"
 PROTOCOLS = SUBMISSION_PROTOCOLS
 RANK_RANGE = "Rank range"
+MEAN_RANK = "mean rank across suites"
+ORDERS = (MEAN_RANK, "mean accuracy")
 EXTRA_COLUMNS = [
     RANK_RANGE,
     "CI95",
@@ -152,8 +155,11 @@ def leaderboard_frame(
     extra: list[str] | None = None,
     credits: dict[str, dict[str, bytes]] | None = None,
     reproduced_only: bool = False,
+    order: str = MEAN_RANK,
 ) -> pd.DataFrame:
-    """One row per submission, ranked by mean accuracy over the selected suite × task cells.
+    """One row per submission, in ``order``: the mean over the selected suites of the submission's
+    rank within each suite (default; a suite's difficulty cannot decide it), or mean accuracy over
+    the selected suite × task cells. Per-suite ranks show when more than one suite is selected.
 
     ``kind`` is ``all``, ``supervised`` or ``unsupervised``; ``search`` matches name, authors,
     description and proxies (case-insensitive); ``extra`` picks the optional column groups.
@@ -162,14 +168,17 @@ def leaderboard_frame(
     ``credits`` (``ResultsStore.credits(protocol)``) feeds the model-level bootstrap behind the
     CI and rank-range columns (``leaderboard.ranking``); a row without them shows "—" there.
     """
-    from leaderboard.ranking import cached_ranks
+    from leaderboard.ranking import cached_mean_rank_ranges, cached_ranks, ranks_within
 
+    if order not in ORDERS:
+        raise SftcastError(f"unknown order {order!r} (choose from {', '.join(ORDERS)})")
     extra = DEFAULT_EXTRA if extra is None else extra
     cells = [
         (s, t)
         for s, t in _cells(entries, protocol)
         if (not suites or s in suites) and (not tasks or t in tasks)
     ]
+    cell_suites = sorted({s for s, _ in cells})
     needle = search.strip().lower()
     rows = []
     for e in entries:
@@ -199,7 +208,16 @@ def leaderboard_frame(
             "Type": "supervised" if e.supervised else "unsupervised",
             "Mean accuracy": _fmt(acc),
             "_sort": -1.0 if acc is None else acc,
+            "_suite_acc": {
+                s: v
+                for s in cell_suites
+                if (v := _mean([r["accuracy"] for c, r in got.items() if c[0] == s])) is not None
+            },
+            "Mean rank": MISSING,  # filled once every row is known
         }
+        if len(cell_suites) > 1:
+            for s in cell_suites:
+                row[f"Rank · {s}"] = MISSING
         for column in (RANK_RANGE, "CI95"):
             if column in extra:
                 row[column] = MISSING  # filled from the bootstrap below, once every row is known
@@ -222,21 +240,43 @@ def leaderboard_frame(
         rows.append(row)
     if not rows:
         return pd.DataFrame(columns=["Rank", "Submission", "Type", "Mean accuracy"])
+    per_suite = {
+        s: ranks_within(
+            {r["Submission"]: np.float64(r["_suite_acc"][s]) for r in rows if s in r["_suite_acc"]}
+        )
+        for s in cell_suites
+    }
+    for row in rows:
+        got_ranks = [float(per_suite[s][row["Submission"]][0]) for s in row["_suite_acc"]]
+        row["_mean_rank"] = float(np.mean(got_ranks)) if got_ranks else math.inf
+        row["Mean rank"] = MISSING if not got_ranks else f"{row['_mean_rank']:.2f}"
+        if len(cell_suites) > 1:
+            for s in row["_suite_acc"]:
+                rank = float(per_suite[s][row["Submission"]][0])
+                row[f"Rank · {s}"] = f"{rank:g}"
     if RANK_RANGE in extra or "CI95" in extra:
         shown = {r["Submission"] for r in rows if r["_sort"] >= 0}
-        ranks = cached_ranks({n: c for n, c in (credits or {}).items() if n in shown}, cells)
+        shown_credits = {n: c for n, c in (credits or {}).items() if n in shown}
+        ranks = cached_ranks(shown_credits, cells)
+        by_order = (
+            cached_mean_rank_ranges(shown_credits, cells)
+            if order == MEAN_RANK and len(cell_suites) > 1
+            else ranks
+        )
         for row in rows:
             name = row["Submission"]
             if RANK_RANGE in extra:
-                best, worst = ranks.best.get(name), ranks.worst.get(name)
+                best, worst = by_order.best.get(name), by_order.worst.get(name)
                 row[RANK_RANGE] = (
                     MISSING if best is None else str(best) if best == worst else f"{best}–{worst}"
                 )
             if "CI95" in extra:
                 ci = ranks.ci95.get(name)
                 row["CI95"] = MISSING if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
-    df = pd.DataFrame(rows).sort_values(["_sort", "Submission"], ascending=[False, True], kind="stable")
-    df = df.drop(columns="_sort").reset_index(drop=True)
+    keys = ["_mean_rank", "_sort", "Submission"] if order == MEAN_RANK else ["_sort", "Submission"]
+    ascending = [True, False, True] if order == MEAN_RANK else [False, True]
+    df = pd.DataFrame(rows).sort_values(keys, ascending=ascending, kind="stable")
+    df = df.drop(columns=["_sort", "_mean_rank", "_suite_acc"]).reset_index(drop=True)
     df.insert(0, "Rank", range(1, len(df) + 1))
     return df
 
@@ -330,6 +370,15 @@ and top-k recall of a Borda ranking built from the predictions.
 "Mean accuracy" averages the selected suite × task cells a submission covers; "—" marks a suite it does
 not cover.
 
+## Order across suites
+Suites differ in difficulty and size, so averaging accuracies across them would let the easiest suite
+decide. **The table is ordered by the mean rank across suites** (the default of *Order by*): a
+submission's rank within each selected suite (by its mean accuracy over the selected tasks of that
+suite, among the rows shown; equal accuracies share the mean of their places), averaged over the
+suites it covers. The per-suite ranks show beside it (*Rank · suite*). With one suite selected the
+order is that suite's accuracy order. *Order by: mean accuracy* gives the plain mean over cells.
+A submission that covers fewer suites is ranked on those only.
+
 ## Uncertainty and ranks
 Test pairs that share a model are not independent, so the **CI95** column resamples *models*, not
 pairs: each of 1000 bootstrap draws picks a suite's models with replacement, a test pair (a, b) weighs
@@ -338,11 +387,12 @@ pairs: each of 1000 bootstrap draws picks a suite's models with replacement, a t
 so the difference between two submissions is a **paired** bootstrap, which also gives P(A beats B)
 (`sftcast submit compare A B` prints both).
 **Rank range** (the rule of Chatbot Arena's rank upper bound): A is *better* than B when the 95%
-interval of the paired difference A − B lies above 0. A submission's best rank is 1 + the number of
-submissions better than it; its worst rank is n − the number it is better than. Submissions with the
-same best rank form a **rank group**: the data cannot order them. "Rank" is only the position by mean
-accuracy. No correction for multiple comparisons is made. The ranks are recomputed over the rows and
-cells the filters show.
+interval of the paired difference lies on A's side of 0 -- of the mean rank across suites, recomputed in
+every draw, under the default order; of the mean accuracy under the other order or with one suite.
+A submission's best rank is 1 + the number of submissions better than it; its worst rank is n − the
+number it is better than. Submissions with the same best rank form a **rank group**: the data cannot
+order them. "Rank" is only the position in the chosen order. No correction for multiple comparisons
+is made. The ranks are recomputed over the rows and cells the filters show.
 
 ## Suites
 - **zeng2025**: the paper's own 50 models (1B parameters, 100B tokens each; its Tables 4 and 6).
@@ -426,7 +476,7 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
     initial = leaderboard_frame(entries, credits=store.credits("splits"))
     top = str(initial["Submission"].iloc[0]) if len(initial) else None
 
-    def table(suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only):
+    def table(suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only, order):
         return leaderboard_frame(
             store.entries(),
             suites_sel,
@@ -437,6 +487,7 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
             extra,
             store.credits(protocol),
             bool(reproduced_only),
+            order or MEAN_RANK,
         )
 
     def detail(name, suite, protocol):
@@ -500,6 +551,7 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
                     reproduced_only = gr.Checkbox(
                         value=False, label="Reproduced from code only", elem_id="filter-reproduced"
                     )
+                    order = gr.Radio(list(ORDERS), value=MEAN_RANK, label="Order by", elem_id="order")
                 with gr.Row():
                     suites_sel = gr.CheckboxGroup(
                         suites, value=suites, label="Suites", elem_id="filter-suites"
@@ -513,7 +565,7 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
                     interactive=False,
                     wrap=True,
                     elem_id="leaderboard-table",
-                    label="Ranked by mean accuracy",
+                    label="Ordered by mean rank across suites (see About)",
                     max_height=700,
                 )
                 gr.Markdown("Click a row to open its detail view.")
@@ -569,7 +621,7 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
 
         # Table refreshes share one queue slot, so they finish in the order they were asked for:
         # a slow refresh for an older filter state can never land after a newer one.
-        filters = [suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only]
+        filters = [suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only, order]
         refresh = {
             "api_name": False,
             "concurrency_limit": 1,
@@ -587,6 +639,7 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
             search_: str = "",
             protocol_: str = "splits",
             reproduced_only_: bool = False,
+            order_: str = MEAN_RANK,
         ) -> list[dict]:
             """The ranked table as a list of row records (column -> value), for API clients."""
             entries = store.entries()
@@ -599,6 +652,7 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
                 protocol_,
                 credits=store.credits(protocol_),
                 reproduced_only=bool(reproduced_only_),
+                order=order_ or MEAN_RANK,
             )
             return frame.to_dict(orient="records")
 

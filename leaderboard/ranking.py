@@ -227,3 +227,51 @@ def cached_ranks(credits: dict[str, dict[str, bytes]], cells: list[tuple[str, st
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = rank_ranges(bootstrap_accuracies(credits, cells))
     return _CACHE[key]
+
+
+def ranks_within(acc: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per draw, each submission's rank among ``acc``'s (1 = highest accuracy; equal values share
+    the mean of their places, so identical submissions tie in every draw)."""
+    names = sorted(acc)
+    if not names:
+        return {}
+    mat = np.stack([np.atleast_1d(acc[n]) for n in names])  # submissions x draws
+    greater = (mat[None, :, :] > mat[:, None, :]).sum(axis=1)  # how many beat each, per draw
+    equal = (mat[None, :, :] == mat[:, None, :]).sum(axis=1) - 1
+    return {n: 1.0 + greater[k] + 0.5 * equal[k] for k, n in enumerate(names)}
+
+
+def mean_rank_draws(per_suite: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Each submission's mean over suites of its per-suite rank, per draw (suites it covers only)."""
+    ranks: dict[str, list[np.ndarray]] = {}
+    for acc in per_suite.values():
+        for name, r in ranks_within(acc).items():
+            ranks.setdefault(name, []).append(r)
+    return {name: np.mean(np.stack(rs), axis=0) for name, rs in ranks.items()}
+
+
+_MEAN_RANK_CACHE: dict[bytes, Ranks] = {}
+
+
+def cached_mean_rank_ranges(credits: dict[str, dict[str, bytes]], cells: list[tuple[str, str]]) -> Ranks:
+    """Rank ranges of the mean-rank order: the same significance rule as ``rank_ranges``, applied
+    to the paired bootstrap of mean ranks (lower is better). Its ``ci95`` holds mean-rank bounds."""
+    h = hashlib.sha256(b"mean-rank" + repr(sorted(cells)).encode())
+    for name in sorted(credits):
+        for suite in sorted(credits[name]):
+            h.update(f"\0{name}\0{suite}\0".encode())
+            h.update(hashlib.sha256(credits[name][suite]).digest())
+    key = h.digest()
+    if key not in _MEAN_RANK_CACHE:
+        if len(_MEAN_RANK_CACHE) >= _CACHE_SIZE:
+            _MEAN_RANK_CACHE.pop(next(iter(_MEAN_RANK_CACHE)))
+        per_suite = {
+            suite: bootstrap_accuracies(credits, [c for c in cells if c[0] == suite])
+            for suite in sorted({s for s, _ in cells})
+        }
+        draws = mean_rank_draws(per_suite)
+        neg = rank_ranges({n: -v for n, v in draws.items()})  # rank_ranges wants higher = better
+        _MEAN_RANK_CACHE[key] = Ranks(
+            ci95={n: (-hi, -lo) for n, (lo, hi) in neg.ci95.items()}, best=neg.best, worst=neg.worst
+        )
+    return _MEAN_RANK_CACHE[key]

@@ -8,8 +8,14 @@ from conftest_leaderboard import seeded_db
 
 from benchmark.cli import main
 from leaderboard.app import RANK_RANGE, _cells, leaderboard_frame
-from leaderboard.ranking import bootstrap_accuracies, compare, decode_credits, rank_ranges
-from leaderboard.store import ResultsStore
+from leaderboard.ranking import (
+    bootstrap_accuracies,
+    cached_mean_rank_ranges,
+    compare,
+    decode_credits,
+    rank_ranges,
+)
+from leaderboard.store import Entry, ResultsStore
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +62,8 @@ def test_overlapping_builtins_share_a_rank_group(store: ResultsStore) -> None:
     assert ranks.best[a] == ranks.best[b]
     # while the top supervised method is better than the random baseline, with no overlap in rank
     assert ranks.worst["ltc_lightgbm"] < ranks.best["random"]
-    board = leaderboard_frame(entries, credits=store.credits("splits")).set_index("Submission")
+    board = leaderboard_frame(entries, credits=store.credits("splits"), order="mean accuracy")
+    board = board.set_index("Submission")
     assert board.loc[a, RANK_RANGE].split("–")[0] == board.loc[b, RANK_RANGE].split("–")[0]
     assert board.loc["ltc_lightgbm", "CI95"] == "[{:.3f}, {:.3f}]".format(*ranks.ci95["ltc_lightgbm"])
 
@@ -92,3 +99,53 @@ def test_rank_ranges_of_a_clear_order() -> None:
     assert (r.best["a"], r.worst["a"]) == (1, 1)
     assert r.best["b"] == r.best["c"] == 2 and r.worst["b"] == r.worst["c"] == 3
     assert (r.best["d"], r.worst["d"]) == (4, 4)
+
+
+def _entry(name: str, accs: dict[str, float]) -> Entry:
+    results = {
+        suite: {"splits": {"tasks": {"cms": {"accuracy": acc}}, "mean_accuracy": acc}}
+        for suite, acc in accs.items()
+    }
+    return Entry(name, {}, False, results, "0" * 64)
+
+
+def test_order_across_suites_is_not_decided_by_a_suite_s_difficulty() -> None:
+    """P covers both suites; X only the easy one (last there), Y only the hard one (first there)."""
+    entries = [
+        _entry("P", {"easy": 0.95, "hard": 0.50}),
+        _entry("X", {"easy": 0.90}),
+        _entry("Y", {"hard": 0.55}),
+    ]
+    by_acc = leaderboard_frame(entries, extra=[], order="mean accuracy")
+    assert by_acc["Submission"].tolist() == ["X", "P", "Y"]  # the easy suite decides
+    board = leaderboard_frame(entries, extra=[])
+    assert board["Submission"].tolist() == ["Y", "P", "X"]
+    assert board["Mean rank"].tolist() == ["1.00", "1.50", "2.00"]
+    assert board.set_index("Submission").loc["P", ["Rank · easy", "Rank · hard"]].tolist() == ["1", "2"]
+    # making the hard suite easier for everyone changes no rank
+    easier = [
+        _entry(
+            e.name,
+            {
+                s: r["splits"]["tasks"]["cms"]["accuracy"] + (0.4 if s == "hard" else 0)
+                for s, r in e.results.items()
+            },
+        )
+        for e in entries
+    ]
+    assert leaderboard_frame(easier, extra=[])["Submission"].tolist() == ["Y", "P", "X"]
+    one = leaderboard_frame(entries, suites=["easy"], extra=[])
+    assert one["Submission"].tolist()[:2] == ["P", "X"] and "Rank · easy" not in one.columns
+
+
+def test_mean_rank_ranges_use_the_same_draws(store: ResultsStore) -> None:
+    entries = store.entries()
+    cells = _cells(entries, "splits")
+    r = cached_mean_rank_ranges(store.credits("splits"), cells)
+    board = leaderboard_frame(entries, credits=store.credits("splits")).set_index("Submission")
+    for name in ("ltc_lightgbm", "random"):
+        best, worst = r.best[name], r.worst[name]
+        assert board.loc[name, RANK_RANGE] == (str(best) if best == worst else f"{best}–{worst}")
+        lo, hi = r.ci95[name]
+        assert lo <= float(board.loc[name, "Mean rank"]) <= hi
+    assert r.best["ltc_lightgbm"] == 1 and r.worst["ltc_lightgbm"] < r.best["random"]
