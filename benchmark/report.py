@@ -20,6 +20,11 @@ TABLE1 = [
 ]  # fmt: skip
 TABLE2 = ["ppl_clm", "kshot_rag", "combine5", "ltc_lightgbm", "ltc_logreg", "ltc_mlp"]
 PLOTTED = ["ppl_clm", "kshot_rag", "combine5", "ltc_lightgbm"]
+CI_NOTE = (
+    "95% CI: percentile bootstrap over the first task's pooled pairs. Pairs that share a model are not "
+    "independent, so it understates the uncertainty; the leaderboard's CI95 and rank ranges resample "
+    "*models* instead, with the same draws for every submission (a paired bootstrap; docs/leaderboard.md)."
+)
 
 
 def compute(suite: Suite, seed: int = 0, progress: bool = False) -> dict[str, Any]:
@@ -65,6 +70,7 @@ def render_markdown(suite: Suite, results: dict[str, Any], plots: list[str]) -> 
         cells = [_cell(res["tasks"][t]["accuracy"], pub.get(t)) for t in tasks]
         lo, hi = res["tasks"][tasks[0]]["ci95"]
         out.append(f"| {name} | " + " | ".join(cells) + f" | [{lo:.3f}, {hi:.3f}] |")
+    out += ["", CI_NOTE]
     out += [
         "",
         "## Table 2: test pairs of 20 random 60/40 model splits (mean ± std)",
