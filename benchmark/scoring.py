@@ -202,10 +202,10 @@ def _layout(suite: Suite, protocol: str, seed: int) -> dict[str, np.ndarray]:
     Built once from ``expected_pairs`` and ``suite_pairs`` (the one place pairs are made), then
     kept on the suite and in ``cache_dir()`` under the suite's content, like the baseline.
     """
-    mem = ("scoring-layout", protocol, seed)
+    meta = hashlib.sha256(json.dumps(suite.meta, sort_keys=True, default=str).encode()).hexdigest()
+    mem = ("scoring-layout", suite.digest(), meta, protocol, seed)  # by content, as on disk
     if mem in suite.cache:
         return suite.cache[mem]
-    meta = hashlib.sha256(json.dumps(suite.meta, sort_keys=True, default=str).encode()).hexdigest()
     path = cache_dir() / (
         f"layout-{suite.name}-{suite.digest()[:16]}-{meta[:12]}-{protocol}-{seed}-v{LAYOUT_VERSION}.npz"
     )

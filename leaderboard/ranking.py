@@ -9,13 +9,15 @@ every submission, so differences between submissions are paired. Rank rule (Chat
 Arena's rank upper bound): A is *better* than B when the 95% interval of the paired
 difference A - B lies above 0; a submission's best rank is 1 + the number better than it,
 its worst rank is n - the number it is better than. Submissions with the same best rank
-form a rank group.
+form a rank group. Across suites the table's default order is the mean of per-suite ranks;
+``cached_mean_rank_ranges`` applies the same rule to that mean rank, recomputed in every draw.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import zlib
 from dataclasses import dataclass
 
@@ -212,6 +214,7 @@ def rank_ranges(boot: dict[str, np.ndarray], level: float = LEVEL) -> Ranks:
 
 _CACHE: dict[bytes, Ranks] = {}
 _CACHE_SIZE = 64
+_LOCK = threading.Lock()  # the app refreshes tables from several threads
 
 
 def cached_ranks(credits: dict[str, dict[str, bytes]], cells: list[tuple[str, str]]) -> Ranks:
@@ -222,11 +225,12 @@ def cached_ranks(credits: dict[str, dict[str, bytes]], cells: list[tuple[str, st
             h.update(f"\0{name}\0{suite}\0".encode())
             h.update(hashlib.sha256(credits[name][suite]).digest())
     key = h.digest()
-    if key not in _CACHE:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = rank_ranges(bootstrap_accuracies(credits, cells))
-    return _CACHE[key]
+    with _LOCK:
+        if key not in _CACHE:
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = rank_ranges(bootstrap_accuracies(credits, cells))
+        return _CACHE[key]
 
 
 def ranks_within(acc: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -262,6 +266,13 @@ def cached_mean_rank_ranges(credits: dict[str, dict[str, bytes]], cells: list[tu
             h.update(f"\0{name}\0{suite}\0".encode())
             h.update(hashlib.sha256(credits[name][suite]).digest())
     key = h.digest()
+    with _LOCK:
+        return _mean_rank_ranges(key, credits, cells)
+
+
+def _mean_rank_ranges(
+    key: bytes, credits: dict[str, dict[str, bytes]], cells: list[tuple[str, str]]
+) -> Ranks:
     if key not in _MEAN_RANK_CACHE:
         if len(_MEAN_RANK_CACHE) >= _CACHE_SIZE:
             _MEAN_RANK_CACHE.pop(next(iter(_MEAN_RANK_CACHE)))
