@@ -281,19 +281,29 @@ def leaderboard_frame(
     return df
 
 
-def detail_frame(entry: Entry, suite: str, protocol: str) -> pd.DataFrame:
-    """The per-task table of one submission on one suite and protocol."""
+def detail_frame(
+    entry: Entry, suite: str, protocol: str, credits: dict[str, bytes] | None = None
+) -> pd.DataFrame:
+    """The per-task table of one submission on one suite and protocol. With the entry's
+    ``credits`` (``{suite: blob}``) the CI resamples models; without, it is the scorer's pooled one."""
+    from leaderboard.ranking import bootstrap_accuracies, interval
+
     res = entry.results.get(suite, {}).get(protocol)
     if res is None:
         return pd.DataFrame({"": [f"{entry.name} does not cover {suite} / {protocol}"]})
     rows = []
     for task, r in res["tasks"].items():
+        if credits and suite in credits:
+            ci = interval(bootstrap_accuracies({entry.name: credits}, [(suite, task)])[entry.name])
+            ci_label, ci_text = "CI95 (resampling models)", f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+        else:
+            ci_label, ci_text = "CI95 (pooled pairs)", f"[{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]"
         rows.append(
             {
                 "task": task,
                 "accuracy": _fmt(r["accuracy"]),
                 "± std over splits": _fmt(r.get("accuracy_std")),
-                "CI95": f"[{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]",
+                ci_label: ci_text,
                 "error reduction vs PPL-CLM": _fmt(r["error_reduction_vs_ppl_clm"]),
                 "Kendall τ": _fmt(r.get("kendall_tau")),
                 "true best at predicted rank (mean)": _fmt(r.get("best_model_rank")),
@@ -301,6 +311,32 @@ def detail_frame(entry: Entry, suite: str, protocol: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def neighbours_markdown(
+    entries: list[Entry], credits: dict[str, dict[str, bytes]], name: str, protocol: str
+) -> str:
+    """Paired comparisons of ``name`` with the submissions just above and below it by mean accuracy
+    over all cells of ``protocol`` (``sftcast submit compare``'s numbers), as markdown lines."""
+    from leaderboard.ranking import compare
+
+    board = leaderboard_frame(entries, protocol=protocol, extra=[], order="mean accuracy")
+    names = [n for n in board["Submission"].tolist() if n in credits]
+    if name not in names or len(names) < 2:
+        return ""
+    k = names.index(name)
+    cells = _cells(entries, protocol)
+    lines = ["\n\n**Against its neighbours** (paired bootstrap over models, the cells both cover):"]
+    for other in [names[j] for j in (k - 1, k + 1) if 0 <= j < len(names)]:
+        try:
+            c = compare(credits, name, other, cells)
+        except SftcastError:
+            continue
+        lines.append(
+            f"- vs `{other}`: {c.difference:+.3f} [{c.ci95[0]:+.3f}, {c.ci95[1]:+.3f}], "
+            f"P({name} beats {other}) = {c.prob_a_better:.2f}"
+        )
+    return "\n".join(lines) if len(lines) > 1 else ""
 
 
 # ---------------------------------------------------------------- submitting
@@ -510,13 +546,16 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
                 else "- **reproduced from code:** not verified"
             )
         )
+        credits = store.credits(protocol)
+        md += neighbours_markdown(store.entries(), credits, name, protocol)
         res = entry.results.get(suite, {}).get(protocol)
+        frame = detail_frame(entry, suite, protocol, credits.get(name))
         if res is None:
-            return md, detail_frame(entry, suite, protocol), None, None
+            return md, frame, None, None
         title = f"{name} · {suite} · {protocol}"
         return (
             md,
-            detail_frame(entry, suite, protocol),
+            frame,
             result_gap_quintile_figure(res, title),
             result_topk_figure(res, title),
         )

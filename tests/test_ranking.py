@@ -149,3 +149,16 @@ def test_mean_rank_ranges_use_the_same_draws(store: ResultsStore) -> None:
         lo, hi = r.ci95[name]
         assert lo <= float(board.loc[name, "Mean rank"]) <= hi
     assert r.best["ltc_lightgbm"] == 1 and r.worst["ltc_lightgbm"] < r.best["random"]
+
+
+def test_detail_view_uses_the_model_level_interval_and_names_neighbours(store: ResultsStore) -> None:
+    from leaderboard.app import detail_frame, neighbours_markdown
+
+    credits = store.credits("splits")
+    frame = detail_frame(store.get("ltc_mlp"), "tiny", "splits", credits["ltc_mlp"])
+    assert "CI95 (resampling models)" in frame.columns
+    pooled = detail_frame(store.get("ltc_mlp"), "tiny", "splits")
+    assert "CI95 (pooled pairs)" in pooled.columns
+    text = neighbours_markdown(store.entries(), credits, "ltc_mlp", "splits")
+    assert "vs `ltc_lightgbm`: -0.0" in text and "vs `ltc_logreg`: +0.0" in text
+    assert "P(ltc_mlp beats ltc_logreg) = 0.7" in text
