@@ -119,3 +119,13 @@ def test_space_folder_serves_the_page_and_mirrors_uploads(tmp_path: Path) -> Non
         proc.wait(timeout=10)
         log.close()
     assert "restored 1 submission(s)" in (tmp_path / "space.log").read_text()
+
+
+def test_cli_passes_the_results_repo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import leaderboard.app
+
+    seen = {}
+    monkeypatch.setattr(leaderboard.app, "serve", lambda *a, **k: seen.update(args=a, kwargs=k))
+    db = str(tmp_path / "r.sqlite")
+    assert main(["leaderboard", "--db", db, "--results-repo", "org/results", "--port", "7999"]) == 0
+    assert seen["kwargs"]["results_repo"] == "org/results" and seen["args"][1] == 7999
