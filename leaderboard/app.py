@@ -9,19 +9,28 @@ store; the app never scores anything itself except through ``leaderboard.submiss
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 
-from benchmark.analysis.plots import noise_view
+from benchmark.analysis.plots import noise_view, result_gap_quintile_figure, result_topk_figure
 from benchmark.core.errors import SftcastError
 from benchmark.core.protocol import SUBMISSION_PROTOCOLS
 from benchmark.core.schema import TASKS, list_suites, load_suite
-from leaderboard.store import Entry, ResultsStore
+from leaderboard.hub import ResultsMirror
+from leaderboard.ranking import (
+    bootstrap_accuracies,
+    cached_mean_rank_ranges,
+    cached_ranks,
+    compare,
+    interval,
+    ranks_within,
+)
+from leaderboard.store import DEFAULT_DB, Entry, ResultsStore
 from leaderboard.submission import (
     MAX_ZIP_BYTES,
     META_FILE,
@@ -35,20 +44,22 @@ from leaderboard.submission import (
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SUBMISSIONS = REPO_ROOT / "submissions"
-DEFAULT_DB = Path(
-    os.environ.get("SFTCAST_LEADERBOARD_DB", REPO_ROOT / "out" / "leaderboard" / "results.sqlite")
-)
 MISSING = "—"
 PROTOCOLS = SUBMISSION_PROTOCOLS
+RANK_RANGE = "Rank range"
+MEAN_RANK = "mean rank across suites"
+ORDERS = (MEAN_RANK, "mean accuracy")
 EXTRA_COLUMNS = [
+    RANK_RANGE,
     "CI95",
     "Error reduction vs PPL-CLM",
     "Per task × suite",
     "Kendall τ",
+    "Reproduced",
     "Authors",
     "Proxies used",
 ]
-DEFAULT_EXTRA = ["CI95", "Error reduction vs PPL-CLM", "Per task × suite"]
+DEFAULT_EXTRA = [RANK_RANGE, "CI95", "Error reduction vs PPL-CLM", "Per task × suite", "Reproduced"]
 
 
 # ---------------------------------------------------------------- seeding
@@ -91,7 +102,9 @@ def seed_store(store: ResultsStore, submissions_dir: Path = DEFAULT_SUBMISSIONS)
         sub = load_submission(folder)
         entry = entries.get(sub.meta.name)
         if entry is not None:
-            current = entry.source != "committed" or not stale_suites(entry, digests)
+            current = entry.source != "committed" or (
+                not stale_suites(entry, digests) and store.has_credits(entry.name)
+            )
             if entry.sha256 == sub.sha256() and current:
                 continue
             if store.source_of(sub.meta.name) != "committed":
@@ -149,23 +162,37 @@ def leaderboard_frame(
     search: str = "",
     protocol: str = "splits",
     extra: list[str] | None = None,
+    credits: dict[str, dict[str, bytes]] | None = None,
+    reproduced_only: bool = False,
+    order: str = MEAN_RANK,
 ) -> pd.DataFrame:
-    """One row per submission, ranked by mean accuracy over the selected suite × task cells.
+    """One row per submission, in ``order``: the mean over the selected suites of the submission's
+    rank within each suite (default; a suite's difficulty cannot decide it), or mean accuracy over
+    the selected suite × task cells. Per-suite ranks show when more than one suite is selected.
 
     ``kind`` is ``all``, ``supervised`` or ``unsupervised``; ``search`` matches name, authors,
     description and proxies (case-insensitive); ``extra`` picks the optional column groups.
     A cell the submission does not cover shows "—"; a row with no covered cell ranks last.
+    ``reproduced_only`` keeps the submissions ``sftcast submit verify`` reproduced from code.
+    ``credits`` (``ResultsStore.credits(protocol)``) feeds the model-level bootstrap behind the
+    CI and rank-range columns (``leaderboard.ranking``); a row without them shows "—" there.
     """
+
+    if order not in ORDERS:
+        raise SftcastError(f"unknown order {order!r} (choose from {', '.join(ORDERS)})")
     extra = DEFAULT_EXTRA if extra is None else extra
     cells = [
         (s, t)
         for s, t in _cells(entries, protocol)
         if (not suites or s in suites) and (not tasks or t in tasks)
     ]
+    cell_suites = sorted({s for s, _ in cells})
     needle = search.strip().lower()
     rows = []
     for e in entries:
         if kind == "supervised" and not e.supervised or kind == "unsupervised" and e.supervised:
+            continue
+        if reproduced_only and not e.reproduced:
             continue
         haystack = " ".join(
             [
@@ -189,10 +216,19 @@ def leaderboard_frame(
             "Type": "supervised" if e.supervised else "unsupervised",
             "Mean accuracy": _fmt(acc),
             "_sort": -1.0 if acc is None else acc,
+            "_suite_acc": {
+                s: v
+                for s in cell_suites
+                if (v := _mean([r["accuracy"] for c, r in got.items() if c[0] == s])) is not None
+            },
+            "Mean rank": MISSING,  # filled once every row is known
         }
-        if "CI95" in extra:
-            lo, hi = _mean([r["ci95"][0] for r in got.values()]), _mean([r["ci95"][1] for r in got.values()])
-            row["CI95"] = MISSING if lo is None else f"[{lo:.3f}, {hi:.3f}]"
+        if len(cell_suites) > 1:
+            for s in cell_suites:
+                row[f"Rank · {s}"] = MISSING
+        for column in (RANK_RANGE, "CI95"):
+            if column in extra:
+                row[column] = MISSING  # filled from the bootstrap below, once every row is known
         if "Error reduction vs PPL-CLM" in extra:
             row["Error reduction vs PPL-CLM"] = _fmt(
                 _mean([r["error_reduction_vs_ppl_clm"] for r in got.values()])
@@ -203,6 +239,8 @@ def leaderboard_frame(
             for s, t in cells:
                 row[f"{s} · {t}"] = _fmt(got[(s, t)]["accuracy"]) if (s, t) in got else MISSING
         row["Suites covered"] = len({s for s, _ in got}) if got else 0
+        if "Reproduced" in extra:  # by ``sftcast submit verify``: the code's hash, shortened
+            row["Reproduced"] = f"✓ {e.reproduced['code_sha256'][:8]}" if e.reproduced else MISSING
         if "Authors" in extra:
             row["Authors"] = ", ".join(e.meta.get("authors", []))
         if "Proxies used" in extra:
@@ -210,25 +248,69 @@ def leaderboard_frame(
         rows.append(row)
     if not rows:
         return pd.DataFrame(columns=["Rank", "Submission", "Type", "Mean accuracy"])
-    df = pd.DataFrame(rows).sort_values(["_sort", "Submission"], ascending=[False, True], kind="stable")
-    df = df.drop(columns="_sort").reset_index(drop=True)
+    per_suite = {
+        s: ranks_within(
+            {r["Submission"]: np.float64(r["_suite_acc"][s]) for r in rows if s in r["_suite_acc"]}
+        )
+        for s in cell_suites
+    }
+    for row in rows:
+        got_ranks = [float(per_suite[s][row["Submission"]][0]) for s in row["_suite_acc"]]
+        row["_mean_rank"] = float(np.mean(got_ranks)) if got_ranks else math.inf
+        row["Mean rank"] = MISSING if not got_ranks else f"{row['_mean_rank']:.2f}"
+        if len(cell_suites) > 1:
+            for s in row["_suite_acc"]:
+                rank = float(per_suite[s][row["Submission"]][0])
+                row[f"Rank · {s}"] = f"{rank:g}"
+    if RANK_RANGE in extra or "CI95" in extra:
+        shown = {r["Submission"] for r in rows if r["_sort"] >= 0}
+        shown_credits = {n: c for n, c in (credits or {}).items() if n in shown}
+        ranks = cached_ranks(shown_credits, cells)
+        by_order = (
+            cached_mean_rank_ranges(shown_credits, cells)
+            if order == MEAN_RANK and len(cell_suites) > 1
+            else ranks
+        )
+        for row in rows:
+            name = row["Submission"]
+            if RANK_RANGE in extra:
+                best, worst = by_order.best.get(name), by_order.worst.get(name)
+                row[RANK_RANGE] = (
+                    MISSING if best is None else str(best) if best == worst else f"{best}–{worst}"
+                )
+            if "CI95" in extra:
+                ci = ranks.ci95.get(name)
+                row["CI95"] = MISSING if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+    keys = ["_mean_rank", "_sort", "Submission"] if order == MEAN_RANK else ["_sort", "Submission"]
+    ascending = [True, False, True] if order == MEAN_RANK else [False, True]
+    df = pd.DataFrame(rows).sort_values(keys, ascending=ascending, kind="stable")
+    df = df.drop(columns=["_sort", "_mean_rank", "_suite_acc"]).reset_index(drop=True)
     df.insert(0, "Rank", range(1, len(df) + 1))
     return df
 
 
-def detail_frame(entry: Entry, suite: str, protocol: str) -> pd.DataFrame:
-    """The per-task table of one submission on one suite and protocol."""
+def detail_frame(
+    entry: Entry, suite: str, protocol: str, credits: dict[str, bytes] | None = None
+) -> pd.DataFrame:
+    """The per-task table of one submission on one suite and protocol. With the entry's
+    ``credits`` (``{suite: blob}``) the CI resamples models; without, it is the scorer's pooled one."""
+
     res = entry.results.get(suite, {}).get(protocol)
     if res is None:
         return pd.DataFrame({"": [f"{entry.name} does not cover {suite} / {protocol}"]})
     rows = []
     for task, r in res["tasks"].items():
+        if credits and suite in credits:
+            ci = interval(bootstrap_accuracies({entry.name: credits}, [(suite, task)])[entry.name])
+            ci_label, ci_text = "CI95 (resampling models)", f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+        else:
+            ci_label, ci_text = "CI95 (pooled pairs)", f"[{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]"
         rows.append(
             {
                 "task": task,
                 "accuracy": _fmt(r["accuracy"]),
                 "± std over splits": _fmt(r.get("accuracy_std")),
-                "CI95": f"[{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]",
+                ci_label: ci_text,
                 "error reduction vs PPL-CLM": _fmt(r["error_reduction_vs_ppl_clm"]),
                 "Kendall τ": _fmt(r.get("kendall_tau")),
                 "true best at predicted rank (mean)": _fmt(r.get("best_model_rank")),
@@ -236,6 +318,33 @@ def detail_frame(entry: Entry, suite: str, protocol: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def neighbours_markdown(
+    entries: list[Entry], credits: dict[str, dict[str, bytes]], name: str, protocol: str
+) -> str:
+    """Paired comparisons of ``name`` with the submissions just above and below it by mean accuracy,
+    among those that share a suite with it (``sftcast submit compare``'s numbers), as markdown lines."""
+
+    board = leaderboard_frame(entries, protocol=protocol, extra=[], order="mean accuracy")
+    suites = {e.name: set(e.results) for e in entries}
+    mine = suites.get(name, set())
+    names = [n for n in board["Submission"].tolist() if n in credits and suites.get(n, set()) & mine]
+    if name not in names or len(names) < 2:
+        return ""
+    k = names.index(name)
+    cells = _cells(entries, protocol)
+    lines = ["\n\n**Against its neighbours** (paired bootstrap over models, the cells both cover):"]
+    for other in [names[j] for j in (k - 1, k + 1) if 0 <= j < len(names)]:
+        try:
+            c = compare(credits, name, other, cells)
+        except SftcastError:
+            continue
+        lines.append(
+            f"- vs `{other}`: {c.difference:+.3f} [{c.ci95[0]:+.3f}, {c.ci95[1]:+.3f}], "
+            f"P({name} beats {other}) = {c.prob_a_better:.2f}"
+        )
+    return "\n".join(lines) if len(lines) > 1 else ""
 
 
 # ---------------------------------------------------------------- submitting
@@ -300,10 +409,34 @@ A predictor outputs, for each pair (a, b), `prob_a_better` = P(a is better than 
 ## Metrics and the tie rule
 Pairwise accuracy: a pair counts 1 when `prob_a_better > 0.5` agrees with the true order, 0 when it
 disagrees, and **½ when the prediction is exactly 0.5 or the two true scores tie**. Also shown: relative
-error-rate reduction against the PPL-CLM proxy, a bootstrap 95% CI, accuracy by quintile of the true
-score gap, Kendall τ and top-k recall of a Borda ranking built from the predictions.
+error-rate reduction against the PPL-CLM proxy, accuracy by quintile of the true score gap, Kendall τ
+and top-k recall of a Borda ranking built from the predictions.
 "Mean accuracy" averages the selected suite × task cells a submission covers; "—" marks a suite it does
-not cover. The CI column averages the cells' interval bounds.
+not cover.
+
+## Order across suites
+Suites differ in difficulty and size, so averaging accuracies across them would let the easiest suite
+decide. **The table is ordered by the mean rank across suites** (the default of *Order by*): a
+submission's rank within each selected suite (by its mean accuracy over the selected tasks of that
+suite, among the rows shown; equal accuracies share the mean of their places), averaged over the
+suites it covers. The per-suite ranks show beside it (*Rank · suite*). With one suite selected the
+order is that suite's accuracy order. *Order by: mean accuracy* gives the plain mean over cells.
+A submission that covers fewer suites is ranked on those only.
+
+## Uncertainty and ranks
+Test pairs that share a model are not independent, so the **CI95** column resamples *models*, not
+pairs: each of 1000 bootstrap draws picks a suite's models with replacement, a test pair (a, b) weighs
+(copies of a) × (copies of b), and the draw's mean accuracy is computed exactly as the point estimate
+(per split, then over splits, tasks and the selected suites). The same draws serve every submission,
+so the difference between two submissions is a **paired** bootstrap, which also gives P(A beats B)
+(`sftcast submit compare A B` prints both).
+**Rank range** (the rule of Chatbot Arena's rank upper bound): A is *better* than B when the 95%
+interval of the paired difference lies on A's side of 0 -- of the mean rank across suites, recomputed in
+every draw, under the default order; of the mean accuracy under the other order or with one suite.
+A submission's best rank is 1 + the number of submissions better than it; its worst rank is n − the
+number it is better than. Submissions with the same best rank form a **rank group**: the data cannot
+order them. "Rank" is only the position in the chosen order. No correction for multiple comparisons
+is made. The ranks are recomputed over the rows and cells the filters show.
 
 ## Suites
 - **zeng2025**: the paper's own 50 models (1B parameters, 100B tokens each; its Tables 4 and 6).
@@ -325,6 +458,15 @@ In Python, `benchmark.load_suite("zeng2025")` gives the same data as a validated
 Run `sftcast submit predict --predictor my_module:MyPredictor --name my-method`, zip the folder it writes
 under `submissions/`, and upload it in the **Submit** tab (or open a pull request adding the folder).
 Uploaded files are treated as data only: nothing in them is imported or executed.
+
+## Reproduced from code
+`submission.yaml` may name the code behind the predictions: `predictor: module:Class` (or a built-in
+name), its `params` and pip `requirements`. A maintainer runs `sftcast submit verify DIR` on their own
+machine: the predictor runs under the official protocol in a subprocess with a time limit, and when
+every prediction matches the submitted one within 1e-6 the entry is marked **reproduced** with the
+code's hash (column *Reproduced*, filter *Reproduced from code only*). This server never runs submitted
+code. With public labels, a reproducible method is the honest signal; `supervised: false` is
+self-declared.
 """
 
 CITATION = r"""
@@ -361,10 +503,9 @@ def stale_uploads_note(entries: list[Entry], digests: dict[str, str] | None = No
     )
 
 
-def build_app(store: ResultsStore) -> Any:
-    """Build the Blocks app over ``store`` (which should already be seeded)."""
-    from benchmark.analysis.plots import result_gap_quintile_figure, result_topk_figure
-
+def build_app(store: ResultsStore, mirror: Any = None) -> Any:
+    """Build the Blocks app over ``store`` (which should already be seeded). ``mirror``
+    (``leaderboard.hub.ResultsMirror``) receives each accepted submission."""
     entries = store.entries()
     suites = sorted({s for e in entries for s in e.results})
     tasks = sorted(
@@ -372,11 +513,22 @@ def build_app(store: ResultsStore) -> Any:
         key=_task_key,
     )
     names = [e.name for e in entries]
-    initial = leaderboard_frame(entries)
+    initial = leaderboard_frame(entries, credits=store.credits("splits"))
     top = str(initial["Submission"].iloc[0]) if len(initial) else None
 
-    def table(suites_sel, tasks_sel, kind, search, protocol, extra):
-        return leaderboard_frame(store.entries(), suites_sel, tasks_sel, kind, search, protocol, extra)
+    def table(suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only, order):
+        return leaderboard_frame(
+            store.entries(),
+            suites_sel,
+            tasks_sel,
+            kind,
+            search,
+            protocol,
+            extra,
+            store.credits(protocol),
+            bool(reproduced_only),
+            order or MEAN_RANK,
+        )
 
     def detail(name, suite, protocol):
         if not name:
@@ -390,15 +542,24 @@ def build_app(store: ResultsStore) -> Any:
             f"- **url:** {m.get('url') or MISSING}\n"
             f"- **proxies / features:** {', '.join(m.get('proxies', []) + m.get('features', [])) or MISSING}"
             "\n"
-            f"- **suites covered:** {', '.join(sorted(entry.results))}\n- **stored:** {entry.created_at}"
+            f"- **suites covered:** {', '.join(sorted(entry.results))}\n- **stored:** {entry.created_at}\n"
+            + (
+                f"- **reproduced from code:** `{entry.reproduced['predictor']}`, code sha256 "
+                f"`{entry.reproduced['code_sha256'][:16]}`, {entry.reproduced['verified_at']}"
+                if entry.reproduced
+                else "- **reproduced from code:** not verified"
+            )
         )
+        credits = store.credits(protocol)
+        md += neighbours_markdown(store.entries(), credits, name, protocol)
         res = entry.results.get(suite, {}).get(protocol)
+        frame = detail_frame(entry, suite, protocol, credits.get(name))
         if res is None:
-            return md, detail_frame(entry, suite, protocol), None, None
+            return md, frame, None, None
         title = f"{name} · {suite} · {protocol}"
         return (
             md,
-            detail_frame(entry, suite, protocol),
+            frame,
             result_gap_quintile_figure(res, title),
             result_topk_figure(res, title),
         )
@@ -430,6 +591,10 @@ def build_app(store: ResultsStore) -> Any:
                         elem_id="filter-type",
                     )
                     protocol = gr.Radio(list(PROTOCOLS), value="splits", label="Protocol", elem_id="protocol")
+                    reproduced_only = gr.Checkbox(
+                        value=False, label="Reproduced from code only", elem_id="filter-reproduced"
+                    )
+                    order = gr.Radio(list(ORDERS), value=MEAN_RANK, label="Order by", elem_id="order")
                 with gr.Row():
                     suites_sel = gr.CheckboxGroup(
                         suites, value=suites, label="Suites", elem_id="filter-suites"
@@ -443,7 +608,7 @@ def build_app(store: ResultsStore) -> Any:
                     interactive=False,
                     wrap=True,
                     elem_id="leaderboard-table",
-                    label="Ranked by mean accuracy",
+                    label="Ordered by mean rank across suites (see About)",
                     max_height=700,
                 )
                 gr.Markdown("Click a row to open its detail view.")
@@ -499,14 +664,14 @@ def build_app(store: ResultsStore) -> Any:
 
         # Table refreshes share one queue slot, so they finish in the order they were asked for:
         # a slow refresh for an older filter state can never land after a newer one.
-        filters = [suites_sel, tasks_sel, kind, search, protocol, extra]
+        filters = [suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only, order]
         refresh = {
             "api_name": False,
             "concurrency_limit": 1,
             "concurrency_id": "table",
             "show_progress": "hidden",
         }
-        for control in (suites_sel, tasks_sel, kind, search, protocol, extra):
+        for control in filters:
             control.change(table, filters, board, **refresh)
         demo.load(table, filters, board, **refresh)
 
@@ -516,10 +681,22 @@ def build_app(store: ResultsStore) -> Any:
             kind_: str = "all",
             search_: str = "",
             protocol_: str = "splits",
+            reproduced_only_: bool = False,
+            order_: str = MEAN_RANK,
         ) -> list[dict]:
             """The ranked table as a list of row records (column -> value), for API clients."""
             entries = store.entries()
-            frame = leaderboard_frame(entries, suites_ or None, tasks_ or None, kind_, search_, protocol_)
+            frame = leaderboard_frame(
+                entries,
+                suites_ or None,
+                tasks_ or None,
+                kind_,
+                search_,
+                protocol_,
+                credits=store.credits(protocol_),
+                reproduced_only=bool(reproduced_only_),
+                order=order_ or MEAN_RANK,
+            )
             return frame.to_dict(orient="records")
 
         gr.api(api_table, api_name="leaderboard")
@@ -530,12 +707,30 @@ def build_app(store: ResultsStore) -> Any:
         # drawn when the tab opens, not on every page load: two matplotlib figures cost ~0.3 s
         detail_tab.select(detail, detail_inputs, [d_md, d_table, d_gap, d_topk], api_name=False)
 
-        def open_detail(evt: gr.SelectData, current: pd.DataFrame):
+        def detail_choices():
+            """The dropdowns' choices read from the store now: a page opened (or a row clicked)
+            after an upload knows that upload, whoever sent it."""
+            entries = store.entries()
+            return (
+                gr.update(choices=[e.name for e in entries]),
+                gr.update(choices=sorted({s for e in entries for s in e.results})),
+            )
+
+        demo.load(detail_choices, None, [d_name, d_suite], api_name=False, queue=False)
+
+        def open_detail(evt: gr.SelectData, current: pd.DataFrame, suite: str | None):
             row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
             name = str(current.iloc[row]["Submission"])
-            return gr.update(value=name), gr.Tabs(selected="detail")
+            entries = store.entries()
+            covered = sorted(next((e.results for e in entries if e.name == name), {}))
+            suite = suite if suite in covered or not covered else covered[0]
+            return (
+                gr.update(choices=[e.name for e in entries], value=name),
+                gr.update(choices=sorted({s for e in entries for s in e.results}), value=suite),
+                gr.Tabs(selected="detail"),
+            )
 
-        board.select(open_detail, [board], [d_name, tabs], api_name=False)
+        board.select(open_detail, [board, d_suite], [d_name, d_suite, tabs], api_name=False)
 
         def on_submit(zip_file, name, authors, url, desc, proxies, kind_):
             """Validate, score and store an uploaded zip; return "Submission accepted/refused: ..."."""
@@ -544,6 +739,12 @@ def build_app(store: ResultsStore) -> Any:
                 status = (
                     f"**Submission accepted:** `{stored}` was validated, scored and added to the leaderboard."
                 )
+                if mirror is not None:
+                    try:
+                        mirror.push(store, [stored])
+                    except Exception as exc:  # noqa: BLE001 - the Hub being down must not lose the upload
+                        print(f"leaderboard: {stored} not mirrored to {mirror.target}: {exc}")
+                        status += " (not yet copied to the results repo; the maintainers are told.)"
             except SftcastError as exc:
                 status = f"**Submission refused:** {exc}"
             return status, gr.update(choices=store.names())
@@ -564,14 +765,22 @@ def serve(
     db: str | Path = DEFAULT_DB,
     submissions_dir: str | Path = DEFAULT_SUBMISSIONS,
     seed: bool = True,
+    results_repo: str | None = None,
 ) -> None:
-    """Open (or create) the store, score any committed submission it lacks, and serve the app."""
+    """Open (or create) the store, restore it from ``results_repo`` (a Hub dataset repo or a local
+    directory; ``leaderboard.hub``), score any committed submission it lacks, and serve the app."""
     store = ResultsStore(db)
+    mirror = None
+    if results_repo:
+
+        mirror = ResultsMirror(results_repo)
+        restored = mirror.pull(store)
+        print(f"leaderboard: restored {len(restored)} submission(s) from {results_repo}")
     if seed:
         added = seed_store(store, Path(submissions_dir))
         if added:
             print(f"leaderboard: scored {len(added)} committed submission(s) into {store.path}")
-    demo = build_app(store)
+    demo = build_app(store, mirror)
     # max_file_size: Gradio refuses oversized uploads before they reach extract_zip
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=True, footer_links=["api"], max_file_size=MAX_ZIP_BYTES

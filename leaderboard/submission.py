@@ -15,6 +15,7 @@ with pandas/pyarrow, and nothing from a submission is imported or executed. Scor
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import stat
 import zipfile
@@ -28,7 +29,9 @@ import yaml
 from benchmark.core.errors import SftcastError
 from benchmark.core.protocol import SUBMISSION_PROTOCOLS
 from benchmark.core.schema import list_suites, load_suite
+from benchmark.core.scoring import pair_credits, score_credits
 from benchmark.core.suite_spec import parse_budget
+from leaderboard.ranking import encode_credits
 from leaderboard.store import Entry
 
 OFFICIAL_SEED = 0  # the seed of the official splits; every submission is scored on it
@@ -69,6 +72,10 @@ class SubmissionMeta:
     features: list[str] = field(default_factory=list)
     supervised: bool = False
     budgets: dict[str, str] = field(default_factory=dict)  # suite -> the data budget its predictions used
+    # optional, for ``sftcast submit verify``: the code that reproduces the predictions
+    predictor: str = ""  # "module:Class" (or a built-in predictor name)
+    params: dict[str, Any] = field(default_factory=dict)  # keyword arguments of the class
+    requirements: list[str] = field(default_factory=list)  # pip requirement strings
 
     @classmethod
     def from_dict(cls, doc: Any, where: str = META_FILE) -> SubmissionMeta:
@@ -103,12 +110,16 @@ class SubmissionMeta:
         if out["url"] and not re.match(r"^https?://\S+$", out["url"]):
             raise SftcastError(f"{where}: 'url' must start with http:// or https://")
         out["budgets"] = _budgets(doc.get("budgets"), where)
+        out.update(_code_fields(doc, where))
         return cls(**out)
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as ``submission.yaml`` holds them; budgets (stated only for suites with probes)
+        and the optional code fields only when set, so older metadata stays as it was."""
         doc = asdict(self)
-        if not doc["budgets"]:  # stated only for suites with probes; older metadata stays as it was
-            del doc["budgets"]
+        for key in ("budgets", "predictor", "params", "requirements"):
+            if not doc[key]:
+                del doc[key]
         return doc
 
 
@@ -120,6 +131,31 @@ def _budgets(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
         raise SftcastError(f"{where}: 'budgets' must map suite names to fractions such as 1/64")
     return {str(k): str(parse_budget(v, f"{where}: budgets.{k}")) for k, v in value.items()}
+
+
+SPEC_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(:[A-Za-z_][A-Za-z0-9_.]*)?$")
+
+
+def _code_fields(doc: dict[str, Any], where: str) -> dict[str, Any]:
+    """``predictor``, ``params`` and ``requirements`` of a ``submission.yaml``, checked (never run)."""
+    spec = doc.get("predictor") or ""
+    if not isinstance(spec, str) or (spec and not SPEC_RE.match(spec.strip())):
+        raise SftcastError(f"{where}: 'predictor' must be 'module:Class' or a built-in name, got {spec!r}")
+    params = doc.get("params") or {}
+    if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+        raise SftcastError(f"{where}: 'params' must be a mapping of keyword arguments")
+    try:
+        json.dumps(params)
+    except (TypeError, ValueError) as exc:
+        raise SftcastError(f"{where}: 'params' must hold plain values (numbers, strings, lists)") from exc
+    reqs = doc.get("requirements") or []
+    if isinstance(reqs, str):
+        reqs = [reqs]
+    if not isinstance(reqs, list) or not all(isinstance(r, str) for r in reqs):
+        raise SftcastError(f"{where}: 'requirements' must be a pip requirement or a list of them")
+    if (params or reqs) and not spec:
+        raise SftcastError(f"{where}: 'params' and 'requirements' need a 'predictor'")
+    return {"predictor": spec.strip(), "params": params, "requirements": [r.strip() for r in reqs][:20]}
 
 
 @dataclass
@@ -234,9 +270,9 @@ def score_submission(sub: Submission, source: str = "upload") -> Entry:
 
     Returns a store ``Entry`` with ``results[suite][protocol]`` = the scorer's results JSON.
     """
-    from benchmark.core.scoring import score_predictions
 
     results: dict[str, dict[str, dict]] = {}
+    credits: dict[str, dict[str, bytes]] = {}
     for suite_name, path in sub.files.items():
         df = read_predictions(path)
         where = path.name
@@ -264,17 +300,17 @@ def score_submission(sub: Submission, source: str = "upload") -> Entry:
             raise SftcastError(
                 f"{where}: an unsupervised method must also cover the all-pairs set (split_seed -1)"
             )
-        results[suite_name] = {}
+        results[suite_name], credits[suite_name] = {}, {}
         for protocol, part in parts.items():
             if not len(part):
                 continue
             try:
-                # score_predictions validates first (columns, ids, pairs, NaN/inf, range)
-                results[suite_name][protocol] = score_predictions(
-                    part.reset_index(drop=True), suite, protocol, seed=OFFICIAL_SEED
-                )
+                # pair_credits validates first (columns, ids, pairs, NaN/inf, range)
+                preds = pair_credits(part.reset_index(drop=True), suite, protocol, seed=OFFICIAL_SEED)
             except SftcastError as exc:
                 raise SftcastError(f"{where} ({protocol}): {exc}") from exc
+            results[suite_name][protocol] = score_credits(preds, suite, protocol, seed=OFFICIAL_SEED)
+            credits[suite_name][protocol] = encode_credits(preds, suite.model_ids)
     return Entry(
         name=sub.meta.name,
         meta=sub.meta.to_dict(),
@@ -282,6 +318,7 @@ def score_submission(sub: Submission, source: str = "upload") -> Entry:
         results=results,
         sha256=sub.sha256(),
         source=source,
+        credits=credits,
     )
 
 

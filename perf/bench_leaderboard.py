@@ -1,4 +1,5 @@
-"""Leaderboard timings: scoring one full submission, and the page's time to first table paint.
+"""Leaderboard timings: scoring one full submission, the scoring CLI against ``sftcast suites``,
+30 concurrent uploads, and the page's time to first table paint.
 
     python perf/bench_leaderboard.py [--repeats 7] [--loads 5] [--no-browser]
 
@@ -11,16 +12,21 @@ navigation start to the first rendered table row, against the smallest Gradio pa
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-from conftest_leaderboard import CHROMIUM, CHROMIUM_ARGS, free_port, seeded_db, served_app
+from conftest_leaderboard import CHROMIUM, CHROMIUM_ARGS, free_port, seeded_db, served_app, submission_zip
 
 from benchmark import load_suite
+from benchmark.core.scoring import validate_predictions
+from leaderboard.store import ResultsStore
 from leaderboard.submission import load_submission, score_submission
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,7 +45,6 @@ def _median_time(fn, repeats: int) -> float:
 
 def bench_scoring(repeats: int) -> None:
 
-    from benchmark.core.scoring import validate_predictions
 
     suite = load_suite("zeng2025")
     for name in ("ppl_sc", "ltc_lightgbm"):
@@ -63,6 +68,60 @@ def bench_scoring(repeats: int) -> None:
             f"score one full submission ({name}, {protocols}): median {full * 1000:.0f} ms over {repeats}; "
             f"read+validate baseline {base * 1000:.0f} ms; ratio {full / base:.2f}x"
         )
+
+
+def bench_cli_ratio(repeats: int, submission: str = "kshot_rag") -> None:
+    """Wall time of ``sftcast submit score --no-store`` on a full two-suite submission (splits and
+    all-pairs) against ``sftcast suites``, both as fresh processes, alternated (goal: <= 2.5x)."""
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmds = {
+        "suites": [sys.executable, "-m", "benchmark.cli", "suites"],
+        "score": [sys.executable, "-m", "benchmark.cli", "submit", "score", "--no-store"]
+        + [str(REPO / "submissions" / submission)],
+    }
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for k in range(repeats + 1):  # the first round fills the user cache (baseline, pair layout)
+        for name, cmd in cmds.items():
+            t0 = time.perf_counter()
+            subprocess.run(cmd, env=env, check=True, capture_output=True)
+            if k:
+                times[name].append(time.perf_counter() - t0)
+    score, suites = statistics.median(times["score"]), statistics.median(times["suites"])
+    print(
+        f"'submit score --no-store {submission}' (tiny + zeng2025, splits + all-pairs): median "
+        f"{score:.2f} s; 'sftcast suites' {suites:.2f} s; ratio {score / suites:.2f}x (goal <= 2.5x)"
+    )
+
+
+def bench_concurrent_uploads(n: int = 30, goal_s: float = 15.0) -> None:
+    """``n`` uploads sent at once through the Submit endpoint of a served app; all must be stored."""
+
+    from gradio_client import Client, handle_file
+
+
+    folder = Path(tempfile.mkdtemp(prefix="sftcast-bench-uploads-"))
+    db = seeded_db(folder)
+    zips = [submission_zip(folder / f"up{k}.zip", base="kshot_rag", name=f"bench-up-{k}") for k in range(n)]
+    with served_app(db) as url:
+        clients = [Client(url, verbose=False) for _ in range(n)]
+
+        def send(k: int) -> str:
+            status, _ = clients[k].predict(
+                handle_file(str(zips[k])), "", "", "", "", "", None, api_name="/submit"
+            )
+            return status
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(n) as pool:
+            statuses = list(pool.map(send, range(n)))
+        wall = time.perf_counter() - t0
+    stored = {f"bench-up-{k}" for k in range(n)} & set(ResultsStore(db).names())
+    accepted = sum("accepted" in s for s in statuses)
+    print(
+        f"{n} concurrent uploads: {wall:.1f} s until the last answer ({accepted} accepted, {len(stored)} "
+        f"stored); goal {goal_s:.0f} s; ratio {wall / goal_s:.2f} of the goal"
+    )
 
 
 def _first_row_ms(browser, url: str) -> float:
@@ -111,6 +170,8 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
     bench_scoring(args.repeats)
+    bench_cli_ratio(args.repeats)
+    bench_concurrent_uploads()
     if not args.no_browser:
         bench_paint(args.loads)
 

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from benchmark.analysis.replication import render, what_replicates
 from benchmark.analysis.report_sections import noise_section
 from benchmark.analysis.report_suite import write_general_report
 from benchmark.core.evaluate import evaluate
@@ -23,6 +24,11 @@ TABLE1 = [
 ]  # fmt: skip
 TABLE2 = ["ppl_clm", "kshot_rag", "combine5", "ltc_lightgbm", "ltc_logreg", "ltc_mlp"]
 PLOTTED = ["ppl_clm", "kshot_rag", "combine5", "ltc_lightgbm"]
+CI_NOTE = (
+    "95% CI: percentile bootstrap over the first task's pooled pairs. Pairs that share a model are not "
+    "independent, so it understates the uncertainty; the leaderboard's CI95 and rank ranges resample "
+    "*models* instead, with the same draws for every submission (a paired bootstrap; docs/leaderboard.md)."
+)
 
 
 def compute(suite: Suite, seed: int = 0, progress: bool = False) -> dict[str, Any]:
@@ -68,6 +74,7 @@ def render_markdown(suite: Suite, results: dict[str, Any], plots: list[str]) -> 
         cells = [_cell(res["tasks"][t]["accuracy"], pub.get(t)) for t in tasks]
         lo, hi = res["tasks"][tasks[0]]["ci95"]
         out.append(f"| {name} | " + " | ".join(cells) + f" | [{lo:.3f}, {hi:.3f}] |")
+    out += ["", CI_NOTE]
     out += [
         "",
         "## Table 2: test pairs of 20 random 60/40 model splits (mean ± std)",
@@ -131,7 +138,6 @@ def write_report(suite: Suite, out_dir: str | Path, seed: int = 0, progress: boo
         str(plot_gap_quintiles(chosen, suite.tasks, out / "gap_quintiles.png", title=suite.name)),
         str(plot_topk_recall(chosen, suite.tasks, out / "topk_recall.png", title=suite.name)),
     ]
-    from benchmark.analysis.replication import render, what_replicates
 
     results["what_replicates"] = what_replicates(suite, seed)
     noise_md = noise_section(suite, out, results)

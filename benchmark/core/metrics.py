@@ -8,7 +8,6 @@ the label and 0 if not.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 
 def pair_credit(prob: np.ndarray, label: np.ndarray, tie: np.ndarray) -> np.ndarray:
@@ -81,9 +80,24 @@ def best_model_rank(predicted_scores: np.ndarray, true_scores: np.ndarray) -> in
 
 
 def kendall_tau(predicted_scores: np.ndarray, true_scores: np.ndarray) -> float:
-    """Kendall's tau-b between a predicted ranking score and the true scores."""
-    tau = stats.kendalltau(predicted_scores, true_scores).statistic
-    return float(tau) if np.isfinite(tau) else 0.0
+    """Kendall's tau-b between a predicted ranking score and the true scores (0 when undefined).
+
+    Counted over all pairs with numpy, in scipy's formula and operation order, so the value is
+    scipy's to the bit; importing scipy.stats would cost the scorer half a second.
+    """
+    x = np.asarray(predicted_scores, dtype=float)
+    y = np.asarray(true_scores, dtype=float)
+    n = x.size
+    if n < 2 or np.isnan(x).any() or np.isnan(y).any():
+        return 0.0
+    i, j = np.triu_indices(n, k=1)
+    sx, sy = np.sign(x[i] - x[j]).astype(np.int64), np.sign(y[i] - y[j]).astype(np.int64)
+    tot = n * (n - 1) // 2
+    xtie, ytie = int((sx == 0).sum()), int((sy == 0).sum())
+    if xtie == tot or ytie == tot:
+        return 0.0
+    tau = int((sx * sy).sum()) / np.sqrt(tot - xtie) / np.sqrt(tot - ytie)
+    return float(np.minimum(1.0, max(-1.0, tau)))
 
 
 def bootstrap_ci(

@@ -7,12 +7,17 @@ prob_a_better``. A pair may be given in either order: (b, a) with p is read as (
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from benchmark.core import metrics
+from benchmark.core.cache import cache_key
 from benchmark.core.errors import SftcastError
 from benchmark.core.pairs import suite_pairs
 from benchmark.core.predictors import get_predictor
@@ -61,16 +66,18 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
     for col in ("suite", "task", "model_a", "model_b"):
         df[col] = df[col].astype(str).str.strip()
 
-    bad_suite = sorted(set(df["suite"]) - {suite.name})
+    # pd.unique and factorize stay in C; iterating arrow-backed string columns in Python (set(),
+    # .map(dict)) was most of the time of validating a table
+    bad_suite = sorted(set(pd.unique(df["suite"])) - {suite.name})
     if bad_suite:
         raise SftcastError(f"unknown suite {bad_suite[0]!r} in rows scored against suite {suite.name!r}")
-    bad_task = sorted(set(df["task"]) - set(suite.tasks))
+    bad_task = sorted(set(pd.unique(df["task"])) - set(suite.tasks))
     if bad_task:
         raise SftcastError(
             f"unknown task {bad_task[0]!r} (suite {suite.name!r} has {', '.join(suite.tasks)})"
         )
     pos = {m: k for k, m in enumerate(suite.model_ids)}
-    unknown = sorted((set(df["model_a"]) | set(df["model_b"])) - set(pos))
+    unknown = sorted((set(pd.unique(df["model_a"])) | set(pd.unique(df["model_b"]))) - set(pos))
     if unknown:
         raise SftcastError(
             f"unknown model id(s) {', '.join(repr(u) for u in unknown[:5])} for suite {suite.name!r}"
@@ -80,7 +87,7 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
         raise SftcastError("split_seed must be an integer in every row")
     df["split_seed"] = seeds.astype(np.int64)
     allowed = {ALL_PAIRS_SEED} if protocol == "all-pairs" else set(split_seeds(seed))
-    bad_seed = sorted(set(df["split_seed"]) - allowed)
+    bad_seed = sorted(set(pd.unique(df["split_seed"]).tolist()) - allowed)
     if bad_seed:
         raise SftcastError(f"split_seed {bad_seed[0]} is not part of the {protocol!r} protocol (seed {seed})")
 
@@ -97,42 +104,154 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
     if outside.any():
         row = int(np.flatnonzero(outside)[0])
         raise SftcastError(f"prob_a_better must lie in [0, 1]; row {row} has {values[row]}")
-    if (df["model_a"] == df["model_b"]).any():
+    pa, pb = _codes(df["model_a"], pos), _codes(df["model_b"], pos)
+    if (pa == pb).any():
         raise SftcastError("a model is paired with itself")
 
-    # Canonical orientation: model_a comes first in suite order.
-    pa = df["model_a"].map(pos).to_numpy()
-    pb = df["model_b"].map(pos).to_numpy()
+    # Canonical orientation: model_a comes first in suite order; pairs are integer keys from here
     flip = pa > pb
-    a = np.where(flip, df["model_b"], df["model_a"])
-    b = np.where(flip, df["model_a"], df["model_b"])
-    norm = pd.DataFrame(
-        {
-            "suite": df["suite"].to_numpy(),
-            "task": df["task"].to_numpy(),
-            "split_seed": df["split_seed"].to_numpy(),
-            "model_a": a,
-            "model_b": b,
-            "prob_a_better": np.where(flip, 1.0 - values, values),
-        }
-    )
+    a, b = np.where(flip, pb, pa), np.where(flip, pa, pb)
+    values = np.where(flip, 1.0 - values, values)
+    task_idx = _codes(df["task"], {t: k for k, t in enumerate(suite.tasks)})
+    split_col = df["split_seed"].to_numpy(np.int64)
     key = ["task", "split_seed", "model_a", "model_b"]
-    dup = norm.duplicated(key, keep=False)
-    if dup.any():
-        raise SftcastError(f"duplicated pair(s), {int(dup.sum())} rows, e.g. {_example(norm[dup])}")
 
-    expected = expected_pairs(suite, protocol, seed)
-    merged = expected.merge(norm[key + ["prob_a_better"]], on=key, how="outer", indicator=True)
-    not_expected = merged[merged["_merge"] == "right_only"]
-    if len(not_expected):
-        raise SftcastError(
-            f"{len(not_expected)} pair(s) are not test pairs of the {protocol!r} protocol, "
-            f"e.g. {_example(not_expected)}"
+    def rows_of(mask: np.ndarray) -> pd.DataFrame:  # readable rows, for error messages only
+        ids = np.asarray(suite.model_ids, dtype=object)
+        return pd.DataFrame(
+            {
+                "task": np.asarray(suite.tasks, dtype=object)[task_idx[mask]],
+                "split_seed": split_col[mask],
+                "model_a": ids[a[mask]],
+                "model_b": ids[b[mask]],
+            }
         )
-    absent = merged[merged["_merge"] == "left_only"]
-    if len(absent):
+
+    # Match rows to the protocol's pairs by integer keys against the cached layout (a pandas
+    # merge on four string columns cost ~0.05 s per table; docs/leaderboard.md has the numbers).
+    lay = _layout(suite, protocol, seed)
+    n = len(pos)
+    values_of_split = sorted(set(lay["split_values"].tolist()) | set(np.unique(split_col).tolist()))
+    spos = {v: k for k, v in enumerate(values_of_split)}
+    nkey = _pair_key(task_idx, _codes(df["split_seed"], spos), a, b, n, len(spos))
+    uniq, inverse, counts = np.unique(nkey, return_inverse=True, return_counts=True)
+    dup = counts[inverse] > 1
+    if dup.any():
+        raise SftcastError(f"duplicated pair(s), {int(dup.sum())} rows, e.g. {_example(rows_of(dup))}")
+    lkey = _pair_key(
+        lay["task"],
+        np.array([spos[v] for v in lay["split"].tolist()], dtype=np.int64),
+        lay["a"],
+        lay["b"],
+        n,
+        len(spos),
+    )
+    order = np.argsort(lkey, kind="stable")
+    at = np.searchsorted(lkey, nkey, sorter=order).clip(max=len(lkey) - 1)
+    row = order[at]
+    found = lkey[row] == nkey
+    if not found.all():
+        bad = rows_of(~found).sort_values(key)
+        raise SftcastError(
+            f"{int((~found).sum())} pair(s) are not test pairs of the {protocol!r} protocol, "
+            f"e.g. {_example(bad)}"
+        )
+    if len(nkey) < len(lkey):
+        seen = np.zeros(len(lkey), dtype=bool)
+        seen[row] = True
+        ids = np.asarray(suite.model_ids, dtype=object)
+        absent = pd.DataFrame(
+            {
+                "task": np.asarray(suite.tasks, dtype=object)[lay["task"][~seen]],
+                "split_seed": lay["split"][~seen],
+                "model_a": ids[lay["a"][~seen]],
+                "model_b": ids[lay["b"][~seen]],
+            }
+        ).sort_values(key)
         raise SftcastError(f"{len(absent)} expected pair(s) are missing, e.g. {_example(absent)}")
-    return expected.merge(norm[key + ["prob_a_better"]], on=key, how="left")[PREDICTION_COLUMNS]
+    prob = np.empty(len(lkey))
+    prob[row] = values
+    ids = np.asarray(suite.model_ids, dtype=object)
+    return pd.DataFrame(
+        {
+            "suite": suite.name,
+            "task": np.asarray(suite.tasks, dtype=object)[lay["task"]],
+            "split_seed": lay["split"],
+            "model_a": ids[lay["a"]],
+            "model_b": ids[lay["b"]],
+            "prob_a_better": prob,
+        }
+    )[PREDICTION_COLUMNS]
+
+
+def _codes(column: pd.Series, mapping: dict) -> np.ndarray:
+    """``column`` mapped through ``mapping`` (every value must be a key), via factorize."""
+    codes, uniques = pd.factorize(column)
+    return np.array([mapping[u] for u in uniques], dtype=np.int64)[codes]
+
+
+def _pair_key(task: np.ndarray, split: np.ndarray, a: np.ndarray, b: np.ndarray, n: int, n_split: int):
+    return ((task.astype(np.int64) * n_split + split) * n + a) * n + b
+
+
+LAYOUT_VERSION = 1
+
+
+def _layout(suite: Suite, protocol: str, seed: int) -> dict[str, np.ndarray]:
+    """The protocol's test pairs with their truth, as integer and float arrays in ``expected_pairs``'
+    order: ``task`` (position in ``suite.tasks``), ``split``, ``a``, ``b`` (model positions),
+    ``delta``, ``label``, ``tie``, plus ``split_values`` (the sorted split seeds).
+
+    Built once from ``expected_pairs`` and ``suite_pairs`` (the one place pairs are made), then
+    kept on the suite and in ``cache_dir()`` under the suite's content, like the baseline.
+    """
+    meta = hashlib.sha256(json.dumps(suite.meta, sort_keys=True, default=str).encode()).hexdigest()
+    mem = ("scoring-layout", suite.digest(), meta, protocol, seed)  # by content, as on disk
+    if mem in suite.cache:
+        return suite.cache[mem]
+    config = {"suite": suite.name, "digest": suite.digest(), "meta": meta, "protocol": protocol,
+              "seed": seed, "layout_version": LAYOUT_VERSION}  # fmt: skip
+    path = cache_dir() / f"layout-{suite.name}-{cache_key(config)}.npz"
+    names = ("task", "split", "a", "b", "delta", "label", "tie", "split_values")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            lay = {k: z[k] for k in names}
+    except (OSError, ValueError, KeyError):
+        lay = _build_layout(suite, protocol, seed)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+            np.savez(tmp, **lay)
+            tmp.replace(path)
+        except OSError:
+            pass
+    suite.cache[mem] = lay
+    return lay
+
+
+def _build_layout(suite: Suite, protocol: str, seed: int) -> dict[str, np.ndarray]:
+    pos = {m: k for k, m in enumerate(suite.model_ids)}
+    expected = expected_pairs(suite, protocol, seed)
+    parts = []
+    for task, s in expected[["task", "split_seed"]].drop_duplicates().itertuples(index=False):
+        ids = suite.model_ids if s == ALL_PAIRS_SEED else split_models(suite.model_ids, int(s))[1]
+        parts.append(suite_pairs(suite, str(task), ids))  # same order as expected_pairs
+    truth = pd.concat(parts, ignore_index=True)
+    same = len(truth) == len(expected) and all(
+        (truth[c].to_numpy() == expected[c].to_numpy()).all() for c in ("task", "model_a", "model_b")
+    )
+    if not same:
+        raise SftcastError(f"internal: the pairs of {suite.name!r} are not in expected_pairs' order")
+    return {
+        "task": expected["task"].map({t: k for k, t in enumerate(suite.tasks)}).to_numpy(np.int16),
+        "split": expected["split_seed"].to_numpy(np.int64),
+        "a": expected["model_a"].map(pos).to_numpy(np.int64),
+        "b": expected["model_b"].map(pos).to_numpy(np.int64),
+        "delta": truth["delta"].to_numpy(np.float64),
+        "label": truth["label"].to_numpy(np.int64),
+        "tie": truth["tie"].to_numpy(bool),
+        "split_values": np.unique(expected["split_seed"].to_numpy(np.int64)),
+    }
 
 
 def _task_scores(
@@ -141,18 +260,25 @@ def _task_scores(
     """Metrics of one task from validated predictions (no baseline comparison)."""
     rows = preds[preds["task"] == task]
     seeds = [ALL_PAIRS_SEED] if protocol == "all-pairs" else split_seeds(seed)
+    # numpy columns and masks: per-split pandas filtering was most of a submission's scoring time
+    split_col = rows["split_seed"].to_numpy()
+    prob_col = rows["prob_a_better"].to_numpy(dtype=float)
+    credit_col, delta_col = rows["credit"].to_numpy(), rows["delta"].to_numpy()
+    a_col, b_col = rows["model_a"].to_numpy(), rows["model_b"].to_numpy()
+    scores = suite.goodness(task)  # label direction applied: higher is better
+    score_of = dict(zip(scores.index, scores.to_numpy(dtype=float), strict=True))
     credits, deltas, accs, taus, ranks, top1, top5 = [], [], [], [], [], [], []
     for s in seeds:
         ids = suite.model_ids if s == ALL_PAIRS_SEED else split_models(suite.model_ids, s)[1]
         ids = suite.labelled_ids(task, ids) if suite.missing_labels(task) else ids
-        part = rows[rows["split_seed"] == s]
-        prob = part["prob_a_better"].to_numpy(dtype=float)
-        credit = part["credit"].to_numpy()
+        sel = split_col == s
+        prob = prob_col[sel]
+        credit = credit_col[sel]
         credits.append(credit)
-        deltas.append(part["delta"].to_numpy())
+        deltas.append(delta_col[sel])
         accs.append(float(credit.mean()))
-        borda = metrics.borda_scores(ids, part["model_a"].to_numpy(), part["model_b"].to_numpy(), prob)
-        true = suite.goodness(task).loc[ids].to_numpy(dtype=float)  # label direction: higher is better
+        borda = metrics.borda_scores(ids, a_col[sel], b_col[sel], prob)
+        true = np.array([score_of[m] for m in ids], dtype=float)
         taus.append(metrics.kendall_tau(borda, true))
         ranks.append(metrics.best_model_rank(borda, true))
         top1.append(metrics.topk_recall(borda, true, top=1))
@@ -189,34 +315,53 @@ def pair_credits(df: pd.DataFrame, suite: Suite, protocol: str, seed: int = 0) -
     The one place where predictions meet labels: every metric starts from this frame.
     """
     preds = validate_predictions(df, suite, protocol, seed)
-    parts = []
-    for (task, s), part in preds.groupby(["task", "split_seed"], sort=False):
-        ids = suite.model_ids if s == ALL_PAIRS_SEED else split_models(suite.model_ids, int(s))[1]
-        truth = suite_pairs(suite, str(task), ids)  # same order as expected_pairs, hence as part
-        credit = metrics.pair_credit(part["prob_a_better"], truth["label"], truth["tie"])
-        parts.append(
-            part.assign(
-                delta=truth["delta"].to_numpy(),
-                label=truth["label"].to_numpy(),
-                tie=truth["tie"].to_numpy(),
-                credit=credit,
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    lay = _layout(suite, protocol, seed)  # same rows, same order as preds
+    credit = metrics.pair_credit(preds["prob_a_better"].to_numpy(), lay["label"], lay["tie"])
+    return preds.assign(delta=lay["delta"], label=lay["label"], tie=lay["tie"], credit=credit)
+
+
+def cache_dir() -> Path:
+    """Where computed-once values live: ``$SFTCAST_CACHE``, else ``$XDG_CACHE_HOME/sftcast``, else
+    ``~/.cache/sftcast``."""
+    if os.environ.get("SFTCAST_CACHE"):
+        return Path(os.environ["SFTCAST_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sftcast"
 
 
 def _baseline_accuracy(suite: Suite, protocol: str, seed: int) -> dict[str, float] | None:
-    """PPL-CLM's accuracy per task under the same protocol (for error reduction)."""
+    """PPL-CLM's accuracy per task under the same protocol (for error reduction).
+
+    Computed once per suite content, protocol and seed, then read from memory or from a JSON file
+    in ``cache_dir()`` (a suite edited in memory or on disk gets a new key, never a stale value).
+    """
     if BASELINE not in suite.proxies:
         return None
-    # keyed by content, so a suite edited in memory under the same name never reuses a stale baseline
+    meta = hashlib.sha256(json.dumps(suite.meta, sort_keys=True, default=str).encode()).hexdigest()
     key = (suite.name, suite.digest(), protocol, seed)
-    if key not in _baseline_cache:
+    if key in _baseline_cache:
+        return _baseline_cache[key]
+    config = {"baseline": BASELINE, "suite": suite.name, "digest": suite.digest(), "meta": meta,
+              "protocol": protocol, "seed": seed, "schema_version": SCHEMA_VERSION}  # fmt: skip
+    path = cache_dir() / f"baseline-{suite.name}-{cache_key(config)}.json"
+    try:
+        stored = json.loads(path.read_text())
+        if sorted(stored) == sorted(suite.tasks) and all(isinstance(v, float) for v in stored.values()):
+            _baseline_cache[key] = stored
+            return stored
+    except (OSError, ValueError):
+        pass
 
-        preds = pair_credits(predict(suite, get_predictor(BASELINE), protocol, seed), suite, protocol, seed)
-        _baseline_cache[key] = {
-            t: _task_scores(preds, suite, t, protocol, seed, n_boot=1)["accuracy"] for t in suite.tasks
-        }
+    preds = pair_credits(predict(suite, get_predictor(BASELINE), protocol, seed), suite, protocol, seed)
+    _baseline_cache[key] = {
+        t: _task_scores(preds, suite, t, protocol, seed, n_boot=1)["accuracy"] for t in suite.tasks
+    }
+    try:  # a read-only home only costs the recomputation next time
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(_baseline_cache[key]))
+        tmp.replace(path)
+    except OSError:
+        pass
     return _baseline_cache[key]
 
 
@@ -230,7 +375,13 @@ def score_predictions(
     "gap_quintile_accuracy", "kendall_tau", "best_model_rank", "top1_recall_at_k",
     "top5_recall_at_k"}}, "mean_accuracy"}``.
     """
-    preds = pair_credits(df, suite, protocol, seed)
+    return score_credits(pair_credits(df, suite, protocol, seed), suite, protocol, seed, n_boot)
+
+
+def score_credits(
+    preds: pd.DataFrame, suite: Suite, protocol: str, seed: int = 0, n_boot: int = 1000
+) -> dict[str, Any]:
+    """``score_predictions`` from ``pair_credits``' frame (for callers that keep the credits too)."""
     baseline = _baseline_accuracy(suite, protocol, seed)
     tasks: dict[str, Any] = {}
     for task in suite.tasks:

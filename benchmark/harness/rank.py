@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.core.errors import SftcastError
+from benchmark.core.metrics import borda_scores, rank_order
 from benchmark.core.pairs import all_pairs, attach_features
 from benchmark.core.predictors import get_predictor
 from benchmark.core.schema import TASKS, load_suite, suite_scale, task_column
@@ -89,7 +90,6 @@ def rank_checkpoints(
         pairs), the five proxies in the training suite's units and ``out_of_range`` (proxies
         outside the training suite's range). ``attrs`` holds the configuration.
     """
-    from benchmark.core.metrics import borda_scores, rank_order
 
     models = [str(m) for m in models]
     if len(models) < 2:

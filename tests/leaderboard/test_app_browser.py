@@ -22,9 +22,9 @@ from conftest_leaderboard import (
     submission_zip,
 )
 
-from benchmark import list_suites, load_suite
 from benchmark.analysis.noise import suite_noise
-from leaderboard.app import MISSING
+from benchmark.core.schema import list_suites, load_suite
+from leaderboard.app import MISSING, RANK_RANGE
 from leaderboard.store import ResultsStore
 
 pytestmark = [
@@ -95,8 +95,8 @@ def test_page_loads_ranked_by_score(page, server) -> None:
     page.wait_for_selector("#leaderboard-table .virtual-row")
     n = len(ResultsStore(db).names())
     df = wait_table(page, lambda d: len(d) == n)
-    acc = df["Mean accuracy"].astype(float).tolist()
-    assert acc == sorted(acc, reverse=True)
+    mean_rank = df["Mean rank"].astype(float).tolist()  # the default order: mean rank across suites
+    assert mean_rank == sorted(mean_rank)
     assert df["Rank"].tolist() == [str(k) for k in range(1, n + 1)]
     order = df["Submission"].tolist()
     assert order.index("ltc_lightgbm") < order.index("ppl_clm")
@@ -130,7 +130,7 @@ def test_filters_search_and_columns(page, server) -> None:
     )
     kind.get_by_label("supervised", exact=True).check()
     df = wait_table(page, lambda d: set(d["Type"]) == {"supervised"})
-    assert sorted(df["Submission"]) == ["ltc_lightgbm", "ltc_logreg", "ltc_mlp"]
+    assert sorted(df["Submission"]) == ["ltc_lightgbm", "ltc_logreg", "ltc_meta", "ltc_mlp"]
     kind.get_by_label("all", exact=True).check()
     search = page.locator("#search textarea, #search input").first
     search.fill("lightgbm")
@@ -147,16 +147,18 @@ def test_filters_search_and_columns(page, server) -> None:
 
 
 def test_detail_tab_shows_top_submission(page, server) -> None:
+    top = wait_table(page, lambda d: True)["Submission"].iloc[0]  # the table's first row
     open_tab(page, "Submission detail")
-    page.locator("h3", has_text="ltc_lightgbm").wait_for()
+    page.locator("h3", has_text=top).wait_for()
     assert page.get_by_text("true best at predicted rank (mean)").is_visible()
     open_tab(page, "Leaderboard")
 
 
 def test_row_click_opens_detail(page, server) -> None:
-    row = page.locator("#leaderboard-table .virtual-row").filter(has_text="kshot_rag")
+    second = wait_table(page, lambda d: len(d) > 1)["Submission"].iloc[1]  # a rendered row, not the default
+    row = page.locator("#leaderboard-table .virtual-row").filter(has_text=second)
     row.locator("[role=gridcell]").nth(1).click()
-    page.locator("h3", has_text="kshot_rag").wait_for()
+    page.locator("h3", has_text=second).wait_for()
     page.wait_for_function("document.querySelectorAll('img').length >= 2")
     time.sleep(0.5)
     page.screenshot(path=str(ARTIFACTS / "detail.png"), full_page=True)
@@ -208,6 +210,32 @@ def test_valid_upload_adds_a_row(page, server, tmp_path: Path) -> None:
         assert rows.loc["my-new-method", cell] == rows.loc["sc_plus_rag", cell]
     tiny_cells = [c for c in df.columns if c.startswith("tiny · ")]
     assert tiny_cells and (rows.loc["my-new-method", tiny_cells] == MISSING).all()
-    acc = df["Mean accuracy"].astype(float).tolist()
-    assert acc == sorted(acc, reverse=True)
+    mean_rank = df["Mean rank"].astype(float).tolist()
+    assert mean_rank == sorted(mean_rank)
+    assert {RANK_RANGE, "Rank · tiny", "Rank · zeng2025", "Reproduced"} <= set(df.columns)
     page.screenshot(path=str(ARTIFACTS / "after_upload.png"), full_page=True)
+
+
+def test_new_page_opens_detail_of_an_upload(page, server, tmp_path: Path) -> None:
+    """A submission accepted after the server started opens in a new page's detail view (#16)."""
+    url, _ = server
+    page.goto(url)
+    page.wait_for_selector("#leaderboard-table .virtual-row")
+    text = _upload(page, submission_zip(tmp_path / "fresh.zip", base="kshot_cbqa"), "fresh-upload")
+    assert "Submission accepted" in text
+    fresh = page.context.new_page()
+    fresh.set_default_timeout(20_000)
+    try:
+        fresh.goto(url)
+        fresh.wait_for_selector("#leaderboard-table .virtual-row")
+        wait_table(fresh, lambda d: "fresh-upload" in set(d["Submission"]))
+        row = fresh.locator("#leaderboard-table .virtual-row").filter(has_text="fresh-upload")
+        row.locator("[role=gridcell]").nth(1).click()
+        fresh.locator("h3", has_text="fresh-upload").wait_for()
+        fresh.get_by_text("true best at predicted rank (mean)").wait_for()
+        time.sleep(1.0)  # an error toast would arrive with the detail event's answer
+        toasts = fresh.locator("[data-testid=toast-body]")
+        assert toasts.count() == 0, toasts.all_inner_texts()
+        fresh.screenshot(path=str(ARTIFACTS / "detail_after_upload.png"), full_page=True)
+    finally:
+        fresh.close()

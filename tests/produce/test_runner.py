@@ -13,6 +13,7 @@ import yaml
 import benchmark.harness.evaluator as harness_runner
 import benchmark.produce.suite_runner as runner
 from benchmark.analysis.noise import format_noise, label_rows, noise_summary, noise_table, seed_noise
+from benchmark.analysis.replication import checkpoint_suite
 from benchmark.cli import main
 from benchmark.core.errors import SftcastError
 from benchmark.core.schema import SUITES_DIR, load_suite, suite_declaration
@@ -251,7 +252,6 @@ def test_collect_builds_a_loadable_suite(micro_run, tmp_path):
     with pytest.raises(SftcastError, match="cms label .gold_loglik. is missing from the record of variant 6"):
         collect_suite("micro", stale, tmp_path)
     # The "What replicates" question 4 swaps in the proxies of an intermediate checkpoint.
-    from benchmark.analysis.replication import checkpoint_suite
 
     early = checkpoint_suite(suite, 0.25)
     quarter = rec["checkpoints"][min(rec["checkpoints"], key=int)]["proxies"]
