@@ -105,6 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_proxies(args: argparse.Namespace) -> int:
     from benchmark.errors import SftcastError
+    from benchmark.harness.checks import check_causal_lm, check_device
     from benchmark.rank import default_data_dir
 
     if args.data is None:
@@ -114,6 +115,8 @@ def cmd_proxies(args: argparse.Namespace) -> int:
         if not data.is_dir():
             raise SftcastError(f"data folder {data} not found (omit --data to write the default one)")
     proxies = [p.strip() for p in args.proxies.split(",") if p.strip()]
+    check_device(args.device)
+    check_causal_lm(args.model)
     if args.random_init is None:
         record = _compute(args, args.model, data, proxies)
     else:
@@ -169,7 +172,10 @@ def _compute(args: argparse.Namespace, model: str, data: Path, proxies: list[str
 
 def cmd_rank(args: argparse.Namespace) -> int:
     from benchmark import list_suites
+    from benchmark.harness.checks import check_device
     from benchmark.rank import DEFAULT_TRAIN_SUITE, format_ranking, rank_checkpoints, ranking_record
+
+    check_device(args.device)
 
     suite = args.suite_train or ("tiny" if "tiny" in list_suites() else DEFAULT_TRAIN_SUITE)
     table = rank_checkpoints(

@@ -82,6 +82,11 @@ def cmd_sft(args: argparse.Namespace) -> int:
     overrides = _overrides(args.overrides)
     if (args.variant is None) == (args.model is None):
         raise SftcastError("give exactly one of --variant N or --model PATH")
+    from benchmark.harness.checks import check_causal_lm, check_device
+
+    check_device(args.device)
+    if args.model is not None:
+        check_causal_lm(args.model)
     for family in families:
         if args.variant is not None:
             result = sft_variant(

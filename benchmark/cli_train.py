@@ -161,10 +161,12 @@ def cmd_slurm(args: argparse.Namespace) -> int:
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
+    from benchmark.harness.checks import check_device
     from benchmark.presets import get_preset, get_variant, pretrain_variant
     from benchmark.train import TrainConfig, parse_overrides
 
     get_variant(args.suite, args.variant)  # fail fast on an unknown suite or variant
+    check_device(args.device)
     overrides = parse_overrides(args.overrides)
     TrainConfig(**get_preset(args.suite).train).replace(**overrides)  # fail fast on bad overrides
     summary = pretrain_variant(

@@ -59,14 +59,13 @@ def suite_scale(train_models: pd.DataFrame) -> dict[str, float]:
 
 
 def _check_loadable(model: str) -> None:
-    from transformers import AutoConfig
+    """Fail before any proxy is computed when one of the models cannot be scored."""
+    from benchmark.harness.checks import check_causal_lm
 
     try:
-        AutoConfig.from_pretrained(model)
-    except Exception as exc:  # noqa: BLE001 - transformers raises OSError, ValueError, HF errors...
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        where = "" if Path(model).exists() else "no such folder, nor a loadable Hub id: "
-        raise SftcastError(f"cannot load model {model!r}: {where}{first}") from exc
+        check_causal_lm(model)
+    except SftcastError as exc:
+        raise SftcastError(f"cannot load model {model!r}: {exc}") from exc
 
 
 def rank_checkpoints(

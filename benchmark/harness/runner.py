@@ -446,9 +446,12 @@ def compute_proxies(
     >>> 0 < p["ppl_clm"] < 1
     True
     """
+    from benchmark.harness.checks import check_causal_lm, check_device
     from benchmark.tasks import FAMILY_VERSIONS
 
     proxies = _check_proxies(proxies)
+    check_device(device)
+    check_causal_lm(str(model), (model_args or {}).get("tokenizer"))
     written_with = data_versions(data_dir)
     if written_with is not None and written_with != FAMILY_VERSIONS:
         logging.getLogger(__name__).warning(
