@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+PAPER_PROXIES = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``proxies`` to the ``sftcast`` parser."""
@@ -26,9 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--data",
         default=None,
-        help="data folder: heldout_text.jsonl + <family>/<subset>/<split>.jsonl "
+        help="'paper': the paper's real datasets, by Hub id or from --data-dir (docs/own-checkpoints.md); "
+        "or a data folder: heldout_text.jsonl + <family>/<subset>/<split>.jsonl "
         "(default: runs/proxy_data/WORLD-seedSEED, written from the world when missing)",
     )
+    add_paper_options(p)
     p.add_argument("--world", default="tiny", help="world size of the default data folder (default: tiny)")
     p.add_argument("--seed", type=int, default=0, help="world seed of the default data folder (default: 0)")
     p.add_argument("--out", default=None, help="write the JSON record here (default: stdout)")
@@ -39,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="dev", help="split the k-shot proxies evaluate (default: dev)")
     p.add_argument(
         "--proxies",
-        default="ppl_clm,ppl_sc,kshot_cms,kshot_rag,kshot_cbqa",
+        default=",".join(PAPER_PROXIES),
         help="comma-separated proxy names (default: all five)",
     )
     p.add_argument(
@@ -103,12 +107,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_rank)
 
 
+def add_paper_options(p: argparse.ArgumentParser) -> None:
+    """The options of ``--data paper``."""
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="with --data paper: local copies laid out as tests/fixtures/real (DIR/<dataset>/train.jsonl, "
+        "validation.jsonl, DIR/slimpajama/test.jsonl) instead of the Hub",
+    )
+    p.add_argument(
+        "--heldout",
+        default=None,
+        metavar="PATH_OR_REPO_ID",
+        help="with --data paper: the held-out corpus of PPL-CLM and PPL-SC, a Hub id or a local "
+        "file/folder with `text` rows (default: DKYoon/SlimPajama-6B, or DIR/slimpajama with --data-dir)",
+    )
+    p.add_argument("--heldout-split", default=None, help="its split (default: test)")
+    p.add_argument("--heldout-docs", type=int, default=None, help="its first N documents (default: 1000)")
+
+
 def cmd_proxies(args: argparse.Namespace) -> int:
     from benchmark.errors import SftcastError
     from benchmark.harness.checks import check_causal_lm, check_device
     from benchmark.rank import default_data_dir
 
-    if args.data is None:
+    paper = args.data == "paper"
+    if not paper and (args.data_dir or args.heldout or args.heldout_split or args.heldout_docs):
+        raise SftcastError("--data-dir and --heldout* go with --data paper")
+    if paper:
+        data = None
+    elif args.data is None:
         data = default_data_dir(args.world, args.seed)
     else:
         data = Path(args.data)
@@ -117,7 +146,11 @@ def cmd_proxies(args: argparse.Namespace) -> int:
     proxies = [p.strip() for p in args.proxies.split(",") if p.strip()]
     check_device(args.device)
     check_causal_lm(args.model)
-    if args.random_init is None:
+    if paper and args.proxies != ",".join(PAPER_PROXIES):
+        raise SftcastError("--data paper computes the five proxies: drop --proxies")
+    if paper and args.random_init is None:
+        record = _compute_paper(args, args.model)
+    elif args.random_init is None:
         record = _compute(args, args.model, data, proxies)
     else:
         record = _random_init_proxies(args, data, proxies)
@@ -126,7 +159,7 @@ def cmd_proxies(args: argparse.Namespace) -> int:
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text + "\n")
-        summary = {k: record[k] for k in record if k not in ("detail", "config", "lm_eval_command")}
+        summary = {k: record[k] for k in record if k not in ("detail", "config", "lm_eval_command", "data")}
         print(json.dumps(summary, indent=2))
     else:
         print(text)
@@ -154,7 +187,26 @@ def _random_init_proxies(args: argparse.Namespace, data: Path, proxies: list[str
     return record
 
 
-def _compute(args: argparse.Namespace, model: str, data: Path, proxies: list[str]) -> dict:
+def _compute_paper(args: argparse.Namespace, model: str) -> dict:
+    from benchmark.harness.paper import compute_paper_proxies
+
+    return compute_paper_proxies(
+        model,
+        args.data_dir,
+        tasks_dir=args.tasks_dir,
+        device=args.device,
+        limit=args.limit,
+        batch_size=args.batch_size,
+        heldout=args.heldout,
+        heldout_split=args.heldout_split,
+        heldout_docs=args.heldout_docs,
+        backend=args.backend,
+    )
+
+
+def _compute(args: argparse.Namespace, model: str, data: Path | None, proxies: list[str]) -> dict:
+    if data is None:
+        return _compute_paper(args, model)
     from benchmark.harness import compute_proxies
 
     return compute_proxies(

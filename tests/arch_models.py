@@ -63,7 +63,7 @@ def write_long_data(data: Path) -> Path:
     return data
 
 
-def arch_tokenizer(arch: str, vocab_size: int) -> Any:
+def arch_tokenizer(arch: str, vocab_size: int, context: int = MAX_CONTEXT) -> Any:
     """A byte-level BPE trained here on ``heldout_texts`` and the task words; Llama- and OPT-style
     ones put a BOS token before every encoding, as their Hub tokenizers do."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
@@ -84,12 +84,12 @@ def arch_tokenizer(arch: str, vocab_size: int) -> Any:
         )
     return PreTrainedTokenizerFast(
         tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
-        model_max_length=MAX_CONTEXT, clean_up_tokenization_spaces=False,
+        model_max_length=context, clean_up_tokenization_spaces=False,
     )  # fmt: skip
 
 
-def arch_config(arch: str, vocab_size: int) -> Any:
-    """A 2-layer, 32-wide config of ``arch`` with a 128-token context."""
+def arch_config(arch: str, vocab_size: int, context: int = MAX_CONTEXT) -> Any:
+    """A 2-layer, 32-wide config of ``arch`` with a ``context``-token context (default 128)."""
     import transformers as tf
 
     ids = {"vocab_size": vocab_size, "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 2}
@@ -99,35 +99,36 @@ def arch_config(arch: str, vocab_size: int) -> Any:
         "num_attention_heads": 2,
         "num_key_value_heads": 1,
         "intermediate_size": 64,
-        "max_position_embeddings": MAX_CONTEXT,
+        "max_position_embeddings": context,
     }
     configs = {
-        "gpt2": lambda: tf.GPT2Config(n_positions=MAX_CONTEXT, n_embd=32, n_layer=2, n_head=2, **ids),
-        "opt": lambda: tf.OPTConfig(max_position_embeddings=MAX_CONTEXT, hidden_size=32, num_hidden_layers=2,
+        "gpt2": lambda: tf.GPT2Config(n_positions=context, n_embd=32, n_layer=2, n_head=2, **ids),
+        "opt": lambda: tf.OPTConfig(max_position_embeddings=context, hidden_size=32, num_hidden_layers=2,
                                     ffn_dim=64, num_attention_heads=2, word_embed_proj_dim=32, **ids),
-        "gpt_neox": lambda: tf.GPTNeoXConfig(max_position_embeddings=MAX_CONTEXT, hidden_size=32,
+        "gpt_neox": lambda: tf.GPTNeoXConfig(max_position_embeddings=context, hidden_size=32,
                                              num_hidden_layers=2, num_attention_heads=2,
                                              intermediate_size=64, **ids),
         "llama": lambda: tf.LlamaConfig(**llama_like, **ids),
         "qwen2": lambda: tf.Qwen2Config(**llama_like, **ids),
         "bloom": lambda: tf.BloomConfig(hidden_size=32, n_layer=2, n_head=2, **ids),
         # local attention with a window shorter than the prompts: layer 2 sees 16 tokens back
-        "gpt_neo": lambda: tf.GPTNeoConfig(max_position_embeddings=MAX_CONTEXT, hidden_size=32, num_layers=2,
+        "gpt_neo": lambda: tf.GPTNeoConfig(max_position_embeddings=context, hidden_size=32, num_layers=2,
                                            num_heads=2, attention_types=[[["global", "local"], 1]],
                                            window_size=16, intermediate_size=64, **ids),
     }  # fmt: skip
     return configs[arch]()
 
 
-def save_arch(arch: str, path: Path, seed: int = 0) -> Path:
-    """A random-init ``arch`` model (torch seed ``seed``) and its tokenizer, saved to ``path``."""
+def save_arch(arch: str, path: Path, seed: int = 0, context: int = MAX_CONTEXT) -> Path:
+    """A random-init ``arch`` model (torch seed ``seed``, ``context`` positions) and its tokenizer,
+    saved to ``path``."""
     import torch
     from transformers import AutoModelForCausalLM
 
     vocab_size = 320 + 16 * ARCHITECTURES.index(arch)  # a tokenizer of its own per architecture
-    tok = arch_tokenizer(arch, vocab_size)
+    tok = arch_tokenizer(arch, vocab_size, context)
     torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(arch_config(arch, len(tok)))
+    model = AutoModelForCausalLM.from_config(arch_config(arch, len(tok), context))
     model.save_pretrained(path)
     tok.save_pretrained(path)
     return path

@@ -374,6 +374,12 @@ def run_lm_eval(
     return results
 
 
+def check_backend(backend: str) -> None:
+    """Raise ``SftcastError`` unless ``backend`` is one of ``BACKENDS``."""
+    if backend not in BACKENDS:
+        raise SftcastError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+
+
 def _metric(results: dict[str, Any], name: str, metric: str) -> float | None:
     for section in ("groups", "results"):
         value = results.get(section, {}).get(name, {}).get(f"{metric},none")
@@ -458,8 +464,7 @@ def compute_proxies(
             "%s holds tasks of versions %s, not the current %s: rebuild it with prepare_data",
             data_dir, written_with, FAMILY_VERSIONS,
         )  # fmt: skip
-    if backend not in BACKENDS:
-        raise SftcastError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+    check_backend(backend)
     t0 = time.perf_counter()
     tasks_path = render_tasks(data_dir, tasks_dir, split, proxies)
     tasks = [proxy_specs()[p]["task"] for p in proxies]
