@@ -85,19 +85,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--models", nargs="+", required=True, metavar="MODEL",
                    help="two or more checkpoint folders or Hub ids loadable by transformers")  # fmt: skip
-    p.add_argument("--task", required=True, help="cms, rag or cbqa: the SFT outcome to predict")
+    p.add_argument(
+        "--task",
+        default=None,
+        help="cms, rag or cbqa: the SFT outcome to predict (with --data paper, default: each in turn)",
+    )
     p.add_argument(
         "--suite-train",
+        "--suite",
         default=None,
-        help="suite whose models and SFT scores train the predictor (default: tiny when it is "
-        "shipped, else zeng2025; see `sftcast suites`)",
+        help="suite name or YAML/CSV path whose models and SFT scores train the predictor, with the same "
+        "proxies (default: zeng2025 with --data paper; else tiny when it is shipped, else zeng2025)",
     )
     p.add_argument("--predictor", default="ltc_lightgbm", help="(default: ltc_lightgbm)")
     p.add_argument(
         "--data",
         default=None,
-        help="proxy data folder (default: runs/proxy_data/tiny-seed0, written if missing)",
+        help="'paper': proxies on the paper's real datasets (as zeng2025 measured them); or a proxy "
+        "data folder (default: runs/proxy_data/tiny-seed0, written if missing)",
     )
+    add_paper_options(p)
+    p.add_argument("--tasks-dir", default=None, help="with --data paper: where data and tasks are written")
+    p.add_argument("--backend", choices=("sftcast_hf", "hf"), default="sftcast_hf", help=argparse.SUPPRESS)
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="(default: cpu)")
     p.add_argument(
         "--limit", type=int, default=None, help="at most N documents per lm-eval task (tests only)"
@@ -223,25 +232,62 @@ def _compute(args: argparse.Namespace, model: str, data: Path | None, proxies: l
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    from benchmark import list_suites
+    from benchmark import list_suites, load_suite
+    from benchmark.errors import SftcastError
     from benchmark.harness.checks import check_device
-    from benchmark.rank import DEFAULT_TRAIN_SUITE, format_ranking, rank_checkpoints, ranking_record
+    from benchmark.rank import (
+        DEFAULT_TRAIN_SUITE,
+        SCALE_NOTES,
+        check_loadable,
+        format_ranking,
+        rank_checkpoints,
+        ranking_record,
+    )
+    from benchmark.schema import TASKS
 
     check_device(args.device)
-
-    suite = args.suite_train or ("tiny" if "tiny" in list_suites() else DEFAULT_TRAIN_SUITE)
-    table = rank_checkpoints(
-        args.models,
-        args.task,
-        suite_train=suite,
-        data_dir=args.data,
-        device=args.device,
-        predictor=args.predictor,
-        limit=args.limit,
-        batch_size=args.batch_size,
-    )
-    print(format_ranking(table))
+    paper = args.data == "paper"
+    if not paper and (args.data_dir or args.heldout or args.heldout_split or args.heldout_docs):
+        raise SftcastError("--data-dir and --heldout* go with --data paper")
+    if args.task is None and not paper:
+        raise SftcastError("give --task cms, rag or cbqa (or --data paper to rank for each)")
+    if paper:
+        suite = args.suite_train or DEFAULT_TRAIN_SUITE
+    else:
+        suite = args.suite_train or ("tiny" if "tiny" in list_suites() else DEFAULT_TRAIN_SUITE)
+    tasks = [args.task] if args.task else list(TASKS)
+    given = None
+    if paper:
+        load_suite(suite)  # fail on an unknown suite before measuring anything
+        for model in args.models:
+            check_loadable(model)
+        given = {}
+        for model in args.models:
+            print(f"measuring {model} on the paper's datasets", file=sys.stderr)
+            given[model] = _compute_paper(args, model)
+    tables, records = [], []
+    for task in tasks:
+        table = rank_checkpoints(
+            args.models,
+            task,
+            suite_train=suite,
+            data_dir=None if paper else args.data,
+            device=args.device,
+            predictor=args.predictor,
+            limit=args.limit,
+            batch_size=args.batch_size,
+            proxies=given,
+        )
+        tables.append(format_ranking(table))
+        records.append(ranking_record(table))
+    print("\n\n".join(tables))
+    note = SCALE_NOTES.get(load_suite(suite).name)
+    if note:
+        print(f"\nnote: {note}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(ranking_record(table), indent=2, default=str) + "\n")
+        record = records[0] if len(records) == 1 else {"rankings": records}
+        if given is not None:
+            record["proxies"] = {m: {k: v for k, v in r.items() if k != "detail"} for m, r in given.items()}
+        Path(args.out).write_text(json.dumps(record, indent=2, default=str) + "\n")
     return 0

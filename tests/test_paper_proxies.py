@@ -134,3 +134,27 @@ def test_paper_data_errors(run: dict, tmp_path: Path) -> None:
     with pytest.raises(SftcastError, match="not found: give a folder laid out as tests/fixtures/real"):
         compute_paper_proxies(str(run["model"]), tmp_path / "nowhere", tasks_dir=tmp_path / "t")
     assert main(["proxies", "--model", str(run["model"]), "--data-dir", str(FIXTURES)]) == 2
+
+
+@pytest.mark.slow
+def test_rank_on_the_paper_data(run: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two checkpoints ranked for each task by an LTC trained on zeng2025, with confidence, scale note."""
+    other = save_arch("gpt2", tmp_path / "other", seed=1, context=512)
+    out = tmp_path / "rank.json"
+    argv = ["rank", "--models", str(run["model"]), str(other), "--data", "paper", "--data-dir", str(FIXTURES),
+            "--tasks-dir", str(tmp_path / "tasks"), "--batch-size", "4", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert text.count("trained on all 50 models of suite 'zeng2025'") == 3 and "confidence" in text
+    assert "1B decoder-only model, each pre-trained from scratch" in text
+    record = json.loads(out.read_text())
+    assert [r["task"] for r in record["rankings"]] == ["cms", "rag", "cbqa"]
+    for ranking in record["rankings"]:
+        first, last = ranking["ranking"]
+        assert 0.5 <= first["confidence"] <= 1 and last["confidence"] is None
+        assert first["confidence"] == pytest.approx(first["win_prob"])  # two models: one pair
+    # the proxies used are the --data paper record's (zeng2025 stores k-shot scores in percent)
+    assert record["rankings"][0]["scale"]["kshot_cms"] == 100.0
+    assert set(record["proxies"]) == {str(run["model"]), str(other)}
+    assert main(["rank", "--models", "a", "b"]) == 2
+    assert "give --task cms, rag or cbqa" in capsys.readouterr().err
