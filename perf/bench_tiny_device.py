@@ -22,7 +22,7 @@ import torch
 
 from benchmark.core.vocab import SCORE_KINDS
 from benchmark.produce.presets import pretrain_variant, suite_dir
-from benchmark.produce.pretrain import list_checkpoints, loss_stats
+from benchmark.produce.run_layout import list_checkpoints, loss_stats
 from benchmark.produce.sft import run_sft
 from benchmark.produce.suite_runner import RECORDS_DIR, RunSettings, data_dir
 

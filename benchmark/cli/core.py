@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmark.analysis.dataset import build_dataset, dataset_files, push_dataset
-from benchmark.analysis.report import write_report
 from benchmark.core.errors import SftcastError
 from benchmark.core.evaluate import evaluate
 from benchmark.core.predictors import get_predictor, list_predictors
@@ -149,6 +147,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
 
+    from benchmark.analysis.report import write_report  # matplotlib: loaded only by this command
     suite = load_suite(args.suite)
     path = write_report(
         suite, args.out or Path("reports") / suite.name, args.seed, progress=sys.stderr.isatty()
@@ -160,6 +159,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_dataset_build(args: argparse.Namespace) -> int:
 
+    from benchmark.analysis.dataset import (  # matplotlib: loaded only by this command
+        build_dataset,
+        dataset_files,
+    )
     out = build_dataset(args.out, args.suite)
     for f in dataset_files(out):
         print(out / f)
@@ -168,6 +171,7 @@ def cmd_dataset_build(args: argparse.Namespace) -> int:
 
 def cmd_dataset_push(args: argparse.Namespace) -> int:
 
+    from benchmark.analysis.dataset import push_dataset  # matplotlib: loaded only by this command
     files = push_dataset(args.folder, args.repo_id, private=args.private, dry_run=args.dry_run)
     verb = "would upload" if args.dry_run else "uploaded"
     print(f"{verb} {len(files)} file(s) to datasets/{args.repo_id}:")

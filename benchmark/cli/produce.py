@@ -16,6 +16,7 @@ from benchmark.analysis.noise import format_noise, noise_table
 from benchmark.cli import produce_sft
 from benchmark.core.errors import SftcastError
 from benchmark.core.schema import suite_declaration
+from benchmark.harness.checks import check_device
 from benchmark.produce.collect import collect_suite, records_frame
 from benchmark.produce.presets import get_preset, get_variant, plan, pretrain_variant, slurm_script
 from benchmark.produce.suite_runner import (
@@ -185,6 +186,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     from benchmark.produce.pretrain import TrainConfig, parse_overrides
 
     get_variant(args.suite, args.variant)  # fail fast on an unknown suite or variant
+    check_device(args.device)
     overrides = parse_overrides(args.overrides)
     TrainConfig(**get_preset(args.suite).train).replace(**overrides)  # fail fast on bad overrides
     summary = pretrain_variant(

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from benchmark.core.errors import SftcastError
 from benchmark.core.vocab import FAMILIES, SCORE_KINDS
+from benchmark.harness.checks import check_causal_lm, check_device
 from benchmark.produce.presets import get_preset
 from benchmark.produce.sft import run_sft
+from benchmark.produce.suite_runner import sft_variant, suite_tasks_dir
 from benchmark.produce.tasks import build_tasks, export_tasks, task_stats
 from benchmark.produce.world import World
 
@@ -85,12 +87,15 @@ def _overrides(items: list[str]) -> dict[str, float | int]:
 
 
 def cmd_sft(args: argparse.Namespace) -> int:
-    from benchmark.produce.suite_runner import sft_variant, suite_tasks_dir
 
     families = list(FAMILIES) if args.task == "all" else [args.task]
     overrides = _overrides(args.overrides)
     if (args.variant is None) == (args.model is None):
         raise SftcastError("give exactly one of --variant N or --model PATH")
+
+    check_device(args.device)
+    if args.model is not None:
+        check_causal_lm(args.model)
     for family in families:
         if args.variant is not None:
             result = sft_variant(

@@ -49,6 +49,7 @@ import yaml
 
 from benchmark.core.errors import SftcastError
 from benchmark.core.vocab import FAMILY_VERSIONS, PROXIES
+from benchmark.harness.checks import check_causal_lm, check_device
 from benchmark.harness.utils import partial_files
 
 HARNESS_DIR = Path(__file__).resolve().parent
@@ -318,6 +319,12 @@ def run_lm_eval(
     return results
 
 
+def check_backend(backend: str) -> None:
+    """Raise ``SftcastError`` unless ``backend`` is one of ``BACKENDS``."""
+    if backend not in BACKENDS:
+        raise SftcastError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+
+
 def _metric(results: dict[str, Any], name: str, metric: str) -> float | None:
     for section in ("groups", "results"):
         value = results.get(section, {}).get(name, {}).get(f"{metric},none")
@@ -392,14 +399,15 @@ def compute_proxies(
     """
 
     proxies = _check_proxies(proxies)
+    check_device(device)
+    check_causal_lm(str(model), (model_args or {}).get("tokenizer"))
     written_with = data_versions(data_dir)
     if written_with is not None and written_with != FAMILY_VERSIONS:
         logging.getLogger(__name__).warning(
             "%s holds tasks of versions %s, not the current %s: rebuild it with prepare_data",
             data_dir, written_with, FAMILY_VERSIONS,
         )  # fmt: skip
-    if backend not in BACKENDS:
-        raise SftcastError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+    check_backend(backend)
     t0 = time.perf_counter()
     tasks_path = render_tasks(data_dir, tasks_dir, split, proxies)
     tasks = [proxy_specs()[p]["task"] for p in proxies]

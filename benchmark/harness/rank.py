@@ -41,21 +41,20 @@ from benchmark.core.predictors import get_predictor
 from benchmark.core.schema import TASKS, load_suite, suite_scale, task_column
 from benchmark.core.vocab import PROXIES
 from benchmark.harness import compute_proxies
+from benchmark.harness.checks import check_causal_lm
 
 DEFAULT_TRAIN_SUITE = "zeng2025"  # the CLI prefers ``tiny`` when it ships
 
 
 
 
-def _check_loadable(model: str) -> None:
-    from transformers import AutoConfig
+def check_loadable(model: str) -> None:
+    """Fail before any proxy is computed when one of the models cannot be scored."""
 
     try:
-        AutoConfig.from_pretrained(model)
-    except Exception as exc:  # noqa: BLE001 - transformers raises OSError, ValueError, HF errors...
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        where = "" if Path(model).exists() else "no such folder, nor a loadable Hub id: "
-        raise SftcastError(f"cannot load model {model!r}: {where}{first}") from exc
+        check_causal_lm(model)
+    except SftcastError as exc:
+        raise SftcastError(f"cannot load model {model!r}: {exc}") from exc
 
 
 def rank_checkpoints(
@@ -107,7 +106,7 @@ def rank_checkpoints(
     given = dict(proxies or {})
     todo = [m for m in models if m not in given]
     for m in todo:
-        _check_loadable(m)
+        check_loadable(m)
     if todo:
 
         if data_dir is None:
@@ -142,12 +141,17 @@ def rank_checkpoints(
     lo, hi = suite.models[list(PROXIES)].min(), suite.models[list(PROXIES)].max()
     outside = [",".join(p for p in PROXIES if not lo[p] <= row[p] <= hi[p]) for _, row in table.iterrows()]
     order = rank_order(borda)
+    p_beats = {(a, b): q for a, b, q in zip(pairs["model_a"], pairs["model_b"], prob, strict=True)}
+    p_beats.update({(b, a): 1.0 - q for (a, b), q in list(p_beats.items())})
+    ranked = [models[k] for k in order]
     out = pd.DataFrame(
         {
             "rank": np.arange(1, len(models) + 1),
-            "model": [models[k] for k in order],
+            "model": ranked,
             "borda": borda[order],
             "win_prob": wins[order] / (len(models) - 1),
+            # P(this model beats the next one down): near 0.5, the two could swap places
+            "confidence": [p_beats[(a, b)] for a, b in zip(ranked, ranked[1:], strict=False)] + [np.nan],
             **{p: table[p].to_numpy()[order] for p in PROXIES},
             "out_of_range": [outside[k] for k in order],
         }
@@ -165,10 +169,21 @@ def rank_checkpoints(
     return out
 
 
+SCALE_NOTES = {
+    "zeng2025": "zeng2025 is 50 variants of one 1B decoder-only model, each pre-trained from scratch on "
+    "100B SlimPajama tokens: the predictor learned how proxy differences among such models map to SFT "
+    "outcomes. Checkpoints of another size, family or training budget put their proxies on another "
+    "range (out of range, a tree model sees them all alike) and may relate proxies to SFT differently: "
+    "read the ranking as a hint and confirm the top candidates by fine-tuning them."
+}
+
+
 def format_ranking(table: pd.DataFrame) -> str:
-    """The ranking as aligned text, with a warning line when proxies leave the training range."""
-    shown = table[["rank", "model", "borda", "win_prob", *PROXIES]].to_string(
-        index=False, float_format=lambda x: f"{x:.4g}"
+    """The ranking as aligned text, with a warning line when proxies leave the training range.
+
+    ``confidence`` is the predicted probability that a model beats the next one down."""
+    shown = table[["rank", "model", "borda", "win_prob", "confidence", *PROXIES]].to_string(
+        index=False, float_format=lambda x: f"{x:.4g}", na_rep="-"
     )
     lines = [
         f"task {table.attrs.get('task')}: {table.attrs.get('predictor')} trained on all "
@@ -188,5 +203,6 @@ def format_ranking(table: pd.DataFrame) -> str:
 def ranking_record(table: pd.DataFrame) -> dict[str, Any]:
     """A JSON-able record of the ranking and its configuration."""
     attrs = {k: v for k, v in table.attrs.items() if k != "pairs"}
-    return {**attrs, "ranking": table.to_dict(orient="records"),
+    rows = table.astype(object).where(table.notna(), None)  # the last row's confidence: null, not NaN
+    return {**attrs, "ranking": rows.to_dict(orient="records"),
             "pairs": table.attrs["pairs"].to_dict(orient="records")}  # fmt: skip

@@ -10,7 +10,9 @@ scores (``evaluate_family``). This subclass of ``HFLM`` changes how ``_loglikeli
   than the model still shares its pass among the candidates of the same token length;
 - a batch of such contexts (left-padded, positions counted from each context's first token) runs
   once with the key-value cache kept, the cache rows are repeated for each continuation, and the
-  continuations run in one more batched call;
+  continuations run in one more batched call; a batch is never wider than ``max_length``, padding
+  included, so positions stay inside learned position tables (GPT-2, OPT) and fixed causal masks
+  (GPT-Neo); models without position ids (BLOOM, ALiBi) read positions off the attention mask;
 - where there is nothing to share, ``HFLM``'s own code runs: contexts with a single continuation
   (``ppl_sc``), the windows of ``loglikelihood_rolling`` (``ppl_clm``) and requests ``hf`` rejects.
   Generation (``generate_until``, exact match) is ``HFLM``'s unchanged.
@@ -92,8 +94,7 @@ class SharedPrefixLM(HFLM):
                 results[k] = r
         contexts = sorted(groups, key=lambda c: (-len(c), c))  # similar lengths batch together
         step = override_bs or (self.batch_size if isinstance(self.batch_size, int) else 8)
-        for i in range(0, len(contexts), step):
-            chunk = contexts[i : i + step]
+        for chunk in self._chunks(contexts, groups, requests, step):
             members = [(c, k) for c in range(len(chunk)) for k in groups[chunk[c]]]
             continuations = [requests[k][2] for _, k in members]
             scored = self._score_shared(list(chunk), continuations, [c for c, _ in members])
@@ -101,6 +102,30 @@ class SharedPrefixLM(HFLM):
                 results[k] = r
                 self.cache_hook.add_partial("loglikelihood", requests[k][0], r)
         return results
+
+    def _chunks(
+        self, contexts: list[tuple[int, ...]], groups: dict[tuple[int, ...], list[int]],
+        requests: list[Request], step: int,
+    ) -> list[list[tuple[int, ...]]]:  # fmt: skip
+        """Batches of at most ``step`` contexts whose padded width stays inside the model.
+
+        A batch runs ``longest context + longest continuation - 1`` tokens per row, padding
+        included, with positions up to one less. Each context fits with its own continuations
+        (the grouping's truncation), but a long context beside another's long continuation would
+        not: learned position tables (GPT-2, OPT) and fixed causal masks (GPT-Neo) end at
+        ``max_length``, so such a context starts a new batch.
+        """
+        out: list[list[tuple[int, ...]]] = []
+        width = rest = 0
+        for c in contexts:
+            longest = max(len(requests[k][2]) for k in groups[c])
+            if out and len(out[-1]) < step and max(width, len(c)) + max(rest, longest) - 1 <= self.max_length:
+                out[-1].append(c)
+                width, rest = max(width, len(c)), max(rest, longest)
+            else:
+                out.append([c])
+                width, rest = len(c), longest
+        return out
 
     @torch.no_grad()
     def _score_shared(
@@ -115,9 +140,12 @@ class SharedPrefixLM(HFLM):
             ids[row, width - len(c) :] = torch.tensor(c)
             mask[row, width - len(c) :] = 1
         ids, mask = ids.to(device), mask.to(device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        last_only = {"logits_to_keep": 1} if "logits_to_keep" in self._forward_params() else {}
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
+        params = self._forward_params()
+        # positions counted from each row's first token; models without position ids (ALiBi: BLOOM)
+        # read them off the attention mask
+        positions = {"position_ids": (mask.cumsum(-1) - 1).clamp(min=0)} if "position_ids" in params else {}
+        last_only = {"logits_to_keep": 1} if "logits_to_keep" in params else {}
+        out = self.model(input_ids=ids, attention_mask=mask, use_cache=True, **positions,
                          **last_only)  # the context pass needs the last row of logits only  # fmt: skip
         first = F.log_softmax(out.logits[:, -1].float(), -1)  # predicts each continuation's first token
         index = torch.tensor(owner, device=device)
@@ -134,10 +162,12 @@ class SharedPrefixLM(HFLM):
             cache.batch_select_indices(index)
             cont_ids = targets[:, :-1]  # each continuation but its last token; padding is 0
             cont_mask = torch.cat([mask[index], torch.ones_like(cont_ids)], dim=1)
-            cont_pos = mask[index].sum(-1, keepdim=True) + torch.arange(rest, device=device)
-            cache_arg = "cache" if "cache" in self._forward_params() else "past_key_values"  # renamed in 5.x
+            if positions:  # below width + rest - 1 <= max_length (_chunks), padding included
+                cont_pos = mask[index].sum(-1, keepdim=True) + torch.arange(rest, device=device)
+                positions = {"position_ids": cont_pos}
+            cache_arg = "cache" if "cache" in params else "past_key_values"  # renamed in 5.x
             logits = self.model(
-                input_ids=cont_ids, attention_mask=cont_mask, position_ids=cont_pos, **{cache_arg: cache}
+                input_ids=cont_ids, attention_mask=cont_mask, **positions, **{cache_arg: cache}
             ).logits
             logp = F.log_softmax(logits.float(), -1)
             later = targets[:, 1:]

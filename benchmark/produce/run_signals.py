@@ -9,7 +9,7 @@ from typing import Any
 from benchmark.core.errors import SftcastError
 from benchmark.core.vocab import PROXIES
 from benchmark.harness.evaluator import DEFAULT_BACKEND, compute_proxies
-from benchmark.produce.pretrain import list_checkpoints, loss_stats
+from benchmark.produce.run_layout import list_checkpoints, loss_stats
 
 
 def param_norm(checkpoint: str | Path) -> float:

@@ -40,6 +40,7 @@ from benchmark.harness import PROXY_VERSION, compute_proxies, signal_version
 from benchmark.harness.evaluator import proxy_specs
 from benchmark.produce.harness_data import ensure_data
 from benchmark.produce.presets import get_preset, get_variant, pretrain_variant, suite_dir
+from benchmark.produce.run_layout import list_checkpoints, loss_stats
 from benchmark.produce.run_signals import param_norm
 from benchmark.produce.sft import get_recipe, run_sft
 
@@ -131,7 +132,6 @@ def _proxy_summary(p: dict[str, Any]) -> dict[str, Any]:
 
 def _pretrained(settings: RunSettings, variant: int, seed: int) -> tuple[dict, Path, list[tuple[int, Path]]]:
     """Pre-train (or resume, or find finished) one variant: its summary, run folder and checkpoints."""
-    from benchmark.produce.pretrain import list_checkpoints
 
     summary = pretrain_variant(
         settings.suite, variant, settings.out, seed=seed, world_seed=settings.world_seed,
@@ -231,7 +231,6 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     """Pre-train, measure proxies at every checkpoint, fine-tune on each family; return the record."""
     import torch
 
-    from benchmark.produce.pretrain import loss_stats
 
     torch.set_num_threads(1)
     t0 = time.perf_counter()
@@ -556,7 +555,6 @@ def sft_variant(
     if not (model_path / "config.json").exists():
         if checkpoint:  # a checkpoint the caller named must exist: never fine-tune another one
             raise SftcastError(f"no checkpoint {checkpoint!r} in {run}")
-        from benchmark.produce.pretrain import list_checkpoints
 
         found = list_checkpoints(run)
         if not found:

@@ -468,7 +468,9 @@ def test_shared_prefix_requests_equal_hf_requests(setup: dict[str, Path], monkey
         (None, [1], long[:16]), (None, long[:1], long[1:17]),  # rolling windows
     ]  # fmt: skip
     got, want = fast._loglikelihood_tokens(requests), plain._loglikelihood_tokens(requests)
-    assert shared == [4, 3]  # long[-15:] and long[-14:] (2 continuations each), then a (3)
+    # long[-15:] (2 continuations of 2 tokens) alone: beside long[-14:]'s 3-token ones a batch would be
+    # 15 + 3 - 1 = 17 tokens wide, past max_length; then long[-14:] (2) and a (3) together
+    assert shared == [2, 5]
     for (ll, greedy), (ll_hf, greedy_hf) in zip(got, want, strict=True):
         assert ll == pytest.approx(ll_hf, rel=1e-5, abs=1e-5) and greedy == greedy_hf
 
