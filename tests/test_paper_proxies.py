@@ -158,3 +158,16 @@ def test_rank_on_the_paper_data(run: dict, tmp_path: Path, capsys: pytest.Captur
     assert set(record["proxies"]) == {str(run["model"]), str(other)}
     assert main(["rank", "--models", "a", "b"]) == 2
     assert "give --task cms, rag or cbqa" in capsys.readouterr().err
+
+
+def test_hub_data_prepared_once_is_reused(run: dict, tmp_path: Path) -> None:
+    """A folder whose manifest says it holds the Hub data of the same options is not fetched again
+    (the tests are offline: fetching would fail)."""
+    from benchmark.harness.paper import render_paper_tasks
+
+    out = tmp_path / "hub"
+    manifest = render_paper_tasks(out, FIXTURES)
+    (out / "manifest.json").write_text(json.dumps({**manifest, "data_dir": None}))  # as if from the Hub
+    assert render_paper_tasks(out)["heldout"] == manifest["heldout"]
+    with pytest.raises(SftcastError, match="does not load"):  # other options: fetched, offline here
+        render_paper_tasks(out, heldout_docs=5)
