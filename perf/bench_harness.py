@@ -15,6 +15,13 @@ tasks) on a tiny-preset model:
 The script checks that the numbers agree (perplexities to 1e-4 relative, accuracies exactly) and
 prints medians and ratios to the direct path.
 
+``--gpt2-small`` measures instead a 124M GPT-2-small-shaped model (random init, 1,024 positions,
+vocabulary 50,257) on the k-shot choice tasks (1-shot CMS, 5-shot RAG over 20 candidates), at most
+``--limit`` documents per task: the shared-prefix backend's speed-up over ``hf`` at equal numbers
+(the goal is 2x or more on 5-shot RAG), and each backend's tokens/s against a bare batched forward
+pass of the same inputs (the tokens ``hf`` feeds the model, right-padded in length-sorted batches,
+logits only). Measured numbers: docs/own-checkpoints.md.
+
 Run: ``python perf/bench_harness.py [--repeats 3] [--model DIR] [--data DIR]``; without
 ``--model``/``--data`` it writes a random tiny-preset model and the tiny world's data to a temp dir.
 One torch thread; the machine is shared, so read the ratios' order of magnitude.
@@ -172,16 +179,106 @@ def harness(model: Path, tasks_dir: Path, backend: str, batch_size: int) -> dict
             "kshot_cms": proxies["kshot_cms"], QA_TASK: results["results"][QA_TASK]["acc,none"]}  # fmt: skip
 
 
+def build_gpt2_small(out: Path, data: Path) -> Path:
+    """A random GPT-2-small-shaped model (124M parameters with the 50,257-entry vocabulary) and a BPE
+    trained on the held-out text (its ids are a subset of the model's vocabulary)."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from benchmark.produce.tokenizer import train_tokenizer
+
+    texts = [json.loads(line)["text"] for line in (data / "heldout_text.jsonl").read_text().splitlines()]
+    tok = train_tokenizer(texts, vocab_size=4096)
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12, n_head=12))
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    return out
+
+
+def choice_tasks(tasks_dir: Path, proxy: str) -> list[str]:
+    """The multiple-choice leaf tasks of a rendered k-shot proxy (its ``_gen`` tasks left out)."""
+    subsets = json.loads((tasks_dir / "tasks.json").read_text())["subsets"][proxy]
+    return [f"{proxy}_{s}".replace("-", "_") for s in subsets]
+
+
+def bare_forward(model_dir: Path, instances: list, batch_size: int) -> tuple[float, int]:
+    """(seconds, tokens) of the forward passes alone over the inputs ``hf`` runs for ``instances``:
+    ``(context + continuation)[-(max_length + 1):][:-1]``, length-sorted, right-padded, logits only."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+    limit = model.config.n_positions
+    wholes = tok([c + x for c, x in (inst.args for inst in instances)])["input_ids"]
+    inputs = sorted((w[-(limit + 1) :][:-1] for w in wholes), key=len, reverse=True)
+    start = time.perf_counter()
+    with torch.inference_mode():
+        for b in range(0, len(inputs), batch_size):
+            batch = inputs[b : b + batch_size]
+            ids = torch.zeros(len(batch), len(batch[0]), dtype=torch.long)
+            for r, seq in enumerate(batch):
+                ids[r, : len(seq)] = torch.tensor(seq)
+            model(ids)
+    return time.perf_counter() - start, sum(map(len, inputs))
+
+
+def gpt2_small(args: argparse.Namespace, tmp: Path) -> None:
+    """The ``--gpt2-small`` measurement (module docstring)."""
+    from lm_eval.tasks import TaskManager
+
+    data = Path(args.data) if args.data else prepare_data("tiny", 0, tmp / "data")
+    model = Path(args.model) if args.model else build_gpt2_small(tmp / "gpt2-small", data)
+    tasks_dir = render_tasks(data, tmp / "tasks-gpt2", proxies=["kshot_cms", "kshot_rag"])
+    n_params = sum(p.numel() for p in __import__("transformers").AutoModelForCausalLM.from_pretrained(model)
+                   .parameters())  # fmt: skip
+    print(f"model {model}: {n_params / 1e6:.1f}M parameters; at most {args.limit} documents per task; "
+          f"batch {args.batch_size}; {torch.get_num_threads()} thread(s)")  # fmt: skip
+    for proxy, shots in (("kshot_cms", 1), ("kshot_rag", 5)):
+        tasks = choice_tasks(tasks_dir, proxy)
+        manager = TaskManager(include_path=str(tasks_dir), include_defaults=False,
+                              metadata={"pretrained": str(model)})  # fmt: skip
+        instances = []
+        for task in manager.load(tasks)["tasks"].values():
+            task.set_fewshot_seed(seed=1234)
+            task.build_all_requests(limit=args.limit)
+            instances += task.instances
+        seconds: dict[str, list[float]] = defaultdict(list)
+        numbers: dict[str, dict[str, float]] = {}
+        for _ in range(args.repeats):
+            for backend in ("hf", "sftcast_hf"):
+                start = time.perf_counter()
+                results = run_lm_eval(str(model), tasks_dir, tasks, batch_size=args.batch_size,
+                                      limit=args.limit, backend=backend)  # fmt: skip
+                seconds[backend].append(time.perf_counter() - start)
+                numbers[backend] = {f"{t}/{m}": results["results"][t][f"{m},none"] for t in tasks
+                                    for m in ("acc", "gold_loglik")}  # fmt: skip
+            seconds["bare forward"].append(bare_forward(model, instances, args.batch_size)[0])
+        _, tokens = bare_forward(model, instances, args.batch_size)
+        for key, value in numbers["hf"].items():
+            assert math.isclose(numbers["sftcast_hf"][key], value, rel_tol=1e-5, abs_tol=1e-5), key
+        med = {k: statistics.median(v) for k, v in seconds.items()}
+        print(f"{proxy} ({shots}-shot, {len(instances)} requests, {tokens} input tokens as hf runs them): "
+              f"same numbers; sftcast_hf {med['hf'] / med['sftcast_hf']:.2f}x faster than hf")  # fmt: skip
+        for path, t in med.items():
+            print(f"  {path:<13} {t:7.2f} s  {tokens / t:9.0f} tokens/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--model", default=None, help="a checkpoint folder (default: random tiny-preset)")
     parser.add_argument("--data", default=None, help="a data folder (default: the tiny world's, seed 0)")
+    parser.add_argument("--gpt2-small", action="store_true", help="the 124M GPT-2-small measurement instead")
+    parser.add_argument("--limit", type=int, default=4, help="with --gpt2-small: documents per task")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default: 1)")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     logging.getLogger("lm_eval").setLevel(logging.ERROR)  # per-task notices, left-truncation warnings
     tmp = Path(tempfile.mkdtemp(prefix="bench_harness_"))
+    if args.gpt2_small:
+        gpt2_small(args, tmp)
+        return
     data = Path(args.data) if args.data else prepare_data("tiny", 0, tmp / "data")
     model = Path(args.model) if args.model else build_model(tmp / "model", data)
     tasks_dir = render_tasks(data, tmp / "tasks", proxies=RENDERED)

@@ -65,13 +65,17 @@ def suite_pairs(suite: Suite, task: str, model_ids: list[str] | None = None) -> 
 
 
 def attach_features(pairs: pd.DataFrame, models: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Add ``<col>_a`` and ``<col>_b`` for each model column (e.g. each proxy) to ``pairs``."""
+    """Add ``<col>_a`` and ``<col>_b`` for each model column (e.g. each proxy) to ``pairs``; each
+    keeps its column's dtype (numbers stay numbers beside a text metadata column)."""
     table = models.set_index("model_id")[columns]
     out = pairs.copy()
     for side in ("a", "b"):
-        values = table.loc[out[f"model_{side}"].to_numpy()].to_numpy()
-        for k, col in enumerate(columns):
-            out[f"{col}_{side}"] = values[:, k]
+        ids = out[f"model_{side}"].to_numpy()
+        rows = table.index.get_indexer(ids)
+        if (rows < 0).any():
+            raise KeyError(f"unknown model id(s) {sorted(set(ids[rows < 0].tolist()))[:5]}")
+        for col in columns:
+            out[f"{col}_{side}"] = table[col].to_numpy()[rows]
     return out
 
 

@@ -57,10 +57,14 @@ def _load_config(model: str) -> Any:
             )
         config = path / "config.json"
         if not config.is_file():
-            raise SftcastError(
-                f"{model} has no config.json: not a transformers checkpoint folder "
-                "(model.save_pretrained(DIR) writes one)"
+            inside = sorted(d.name for d in path.iterdir() if (d / "config.json").is_file())
+            shown = ", ".join(inside[:3]) + (", ..." if len(inside) > 3 else "")
+            hint = (
+                f"; it holds checkpoint folders ({shown}): give those, e.g. {model.rstrip('/')}/*"
+                if inside
+                else " (model.save_pretrained(DIR) writes one)"
             )
+            raise SftcastError(f"{model} has no config.json: not a transformers checkpoint folder{hint}")
         try:
             json.loads(config.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:

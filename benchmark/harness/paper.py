@@ -218,7 +218,12 @@ def render_paper_tasks(
     if local is not None and not local.is_dir():
         raise SftcastError(f"--data-dir {data_dir} not found: give a folder laid out as tests/fixtures/real")
     spec = paper_spec()
-    manifest: dict[str, Any] = {"data": "paper", "data_dir": str(local) if local else None, "datasets": {}}
+    options = {"heldout": heldout, "heldout_split": heldout_split, "heldout_docs": heldout_docs,
+               "spec": paper_spec(), "lm_eval": _lm_eval_version()}  # fmt: skip
+    if local is None and _prepared(out, options):
+        return json.loads((out / "manifest.json").read_text())  # the Hub data, streamed before
+    manifest: dict[str, Any] = {"data": "paper", "data_dir": str(local) if local else None, "datasets": {},
+                                "options": options}  # fmt: skip
     manifest["heldout"] = _heldout(out, local, heldout, heldout_split, heldout_docs)
     files: dict[str, str] = {}
     for name in ("ppl_clm", "ppl_sc"):
@@ -277,6 +282,16 @@ def render_paper_tasks(
     write_text(out / "paper_utils.py", "from benchmark.harness.paper_utils import *  # noqa: F403\n")
     write_text(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def _prepared(out: Path, options: dict[str, Any]) -> bool:
+    """Whether ``out`` already holds the Hub data and tasks of these options (``rank`` measures
+    several models on one folder: the streamed parts are fetched once)."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return manifest.get("data_dir") is None and manifest.get("options") == options
 
 
 class _IgnoreTags(yaml.SafeLoader):

@@ -21,8 +21,8 @@ Within ``loglikelihood`` the tokenizer's encodings are memoized, so lm-eval's ``
 (which encodes ``context + continuation`` and ``context`` per request) encodes each prompt once.
 
 Tasks, request construction, metrics and generation are lm-eval's own. The sums of
-log-probabilities equal ``hf``'s up to float rounding (different batch shapes; ``tests/test_sft.py``
-and ``tests/test_harness.py`` compare them, the proxies to 1e-6); ``is_greedy`` is computed the
+log-probabilities equal ``hf``'s up to float rounding (different batch shapes; ``tests/produce/test_sft.py``
+and ``tests/harness/test_harness.py`` compare them, the proxies to 1e-6); ``is_greedy`` is computed the
 same way. It is an implementation detail of speed: the documented equivalent command stays
 ``lm_eval --model hf ...`` (``runner.lm_eval_command``), which gives the same numbers.
 

@@ -22,7 +22,7 @@ Evaluation goes through ``benchmark.harness.evaluate_family`` (lm-eval) when tha
 present, else through ``_evaluate_direct`` (the same four scores, batched torch, with the prompt's
 key-value cache shared by its choices). The lm-eval path uses lm-eval's tasks and metrics with the
 ``sftcast_hf`` model (``benchmark.harness.shared_prefix``: each prompt runs once for all its
-candidate answers) and 32 prompts per batch; ``tests/test_sft.py`` checks that these give the
+candidate answers) and 32 prompts per batch; ``tests/produce/test_sft.py`` checks that these give the
 scores of plain ``hf`` at batch 8.
 
 >>> result = run_sft("runs/tiny/seed0/v01/checkpoint-600", "cbqa", "runs/tiny/seed0/tasks",

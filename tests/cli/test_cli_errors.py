@@ -111,6 +111,14 @@ def test_an_unexpected_failure_is_one_line_and_debug_shows_the_traceback(
     assert capsys.readouterr().err.startswith("Traceback")
 
 
+def test_a_folder_of_checkpoints_is_pointed_at_its_checkpoints(tmp_path: Path) -> None:
+
+    for step in (100, 200):
+        save_arch("gpt2", tmp_path / "run" / f"checkpoint-{step}")
+    with pytest.raises(SftcastError, match=r"holds checkpoint folders \(checkpoint-100, checkpoint-200\)"):
+        check_causal_lm(str(tmp_path / "run"))
+
+
 @pytest.mark.slow
 def test_the_real_process_prints_no_traceback(folders: dict[str, Path]) -> None:
     cmd = [sys.executable, "-m", "benchmark.cli", "proxies", "--model", str(folders["missing"]),

@@ -21,7 +21,7 @@ from arch_models import save_arch  # noqa: E402
 
 from benchmark.cli import main  # noqa: E402
 from benchmark.core.errors import SftcastError  # noqa: E402
-from benchmark.harness.paper import compute_paper_proxies, paper_spec  # noqa: E402
+from benchmark.harness.paper import compute_paper_proxies, paper_spec, render_paper_tasks  # noqa: E402
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "real"
 PROXIES = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
@@ -158,3 +158,15 @@ def test_rank_on_the_paper_data(run: dict, tmp_path: Path, capsys: pytest.Captur
     assert set(record["proxies"]) == {str(run["model"]), str(other)}
     assert main(["rank", "--models", "a", "b"]) == 2
     assert "give --task cms, rag or cbqa" in capsys.readouterr().err
+
+
+def test_hub_data_prepared_once_is_reused(run: dict, tmp_path: Path) -> None:
+    """A folder whose manifest says it holds the Hub data of the same options is not fetched again
+    (the tests are offline: fetching would fail)."""
+
+    out = tmp_path / "hub"
+    manifest = render_paper_tasks(out, FIXTURES)
+    (out / "manifest.json").write_text(json.dumps({**manifest, "data_dir": None}))  # as if from the Hub
+    assert render_paper_tasks(out)["heldout"] == manifest["heldout"]
+    with pytest.raises(SftcastError, match="does not load"):  # other options: fetched, offline here
+        render_paper_tasks(out, heldout_docs=5)

@@ -15,14 +15,8 @@ from benchmark.cli import main
 from benchmark.core.errors import SftcastError
 from benchmark.harness import special_tokens as st
 from benchmark.produce.presets import get_preset, get_variant, plan
-from benchmark.produce.pretrain import (
-    TrainConfig,
-    list_checkpoints,
-    loss_stats,
-    lr_at,
-    parse_overrides,
-    train,
-)
+from benchmark.produce.pretrain import TrainConfig, lr_at, parse_overrides, train
+from benchmark.produce.run_layout import list_checkpoints, loss_stats
 
 torch.set_num_threads(1)
 PAPER_CSV = Path("/work/shared/reference/zeng2025_table4_table6.csv")
