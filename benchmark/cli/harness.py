@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmark.cli.options import device_options, harness_options, resolve_device
 from benchmark.core.errors import SftcastError
 from benchmark.core.schema import TASKS, list_suites, load_suite
 from benchmark.harness import compute_proxies
@@ -37,10 +38,11 @@ PAPER_PROXIES = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``proxies`` to the ``sftcast`` parser."""
     p = sub.add_parser(
-        "proxies", help="the five pre-SFT proxies of a causal-LM checkpoint (folder or Hub id), via lm-eval"
+        "proxies",
+        parents=[device_options(), harness_options()],
+        help="the five pre-SFT proxies of a causal-LM checkpoint (folder or Hub id), via lm-eval",
     )
     p.add_argument("--model", required=True, help="a checkpoint folder or Hub id loadable by transformers")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="(default: cpu)")
     p.add_argument(
         "--data",
         default=None,
@@ -52,10 +54,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--world", default="tiny", help="world size of the default data folder (default: tiny)")
     p.add_argument("--world-seed", type=int, default=0, help="world of the default data folder (default: 0)")
     p.add_argument("--out", default=None, help="write the JSON record here (default: stdout)")
-    p.add_argument(
-        "--limit", type=int, default=None, help="at most N documents per lm-eval task (tests only)"
-    )
-    p.add_argument("--batch-size", type=int, default=8, help="(default: 8)")
     p.add_argument("--split", default="dev", help="split the k-shot proxies evaluate (default: dev)")
     p.add_argument(
         "--proxies",
@@ -79,17 +77,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--save-init", default=None, metavar="DIR", help="with --random-init: keep that model in DIR"
     )
-    p.add_argument(
-        "--backend",
-        choices=("sftcast_hf", "hf"),
-        default="sftcast_hf",
-        help="lm-eval model: sftcast_hf runs each few-shot prompt once for all its candidate answers; "
-        "hf is plain lm-eval (the printed equivalent command); same numbers (default: sftcast_hf)",
-    )
     p.set_defaults(func=cmd_proxies)
 
     p = sub.add_parser(
         "rank",
+        parents=[device_options(), harness_options()],
         help="rank candidate checkpoints for fine-tuning on a task: proxies + a trained LTC predictor",
         description="Compute the five proxies of each model, fit ltc_lightgbm on all models of a "
         "training suite (its SFT scores on --task), predict every pair of your models and print the "
@@ -122,12 +114,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_paper_options(p)
     p.add_argument("--tasks-dir", default=None, help="with --data paper: where data and tasks are written")
-    p.add_argument("--backend", choices=("sftcast_hf", "hf"), default="sftcast_hf", help=argparse.SUPPRESS)
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="(default: cpu)")
-    p.add_argument(
-        "--limit", type=int, default=None, help="at most N documents per lm-eval task (tests only)"
-    )
-    p.add_argument("--batch-size", type=int, default=8, help="(default: 8)")
     p.add_argument("--out", default=None, help="also write the ranking, pairs and proxies as JSON here")
     p.set_defaults(func=cmd_rank)
 
@@ -214,7 +200,7 @@ def _compute_paper(args: argparse.Namespace, model: str) -> dict:
         model,
         args.data_dir,
         tasks_dir=args.tasks_dir,
-        device=args.device,
+        device=resolve_device(args.device),
         limit=args.limit,
         batch_size=args.batch_size,
         heldout=args.heldout,
@@ -231,7 +217,7 @@ def _compute(args: argparse.Namespace, model: str, data: Path | None, proxies: l
     return compute_proxies(
         model,
         data,
-        device=args.device,
+        device=resolve_device(args.device),
         limit=args.limit,
         batch_size=args.batch_size,
         proxies=proxies,
@@ -270,7 +256,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
             task,
             suite_train=suite,
             data_dir=None if paper else (args.data or default_data_dir),
-            device=args.device,
+            device=resolve_device(args.device),
             predictor=args.predictor,
             limit=args.limit,
             batch_size=args.batch_size,

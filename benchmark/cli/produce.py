@@ -14,6 +14,7 @@ from pathlib import Path
 
 from benchmark.analysis.noise import format_noise, noise_table
 from benchmark.cli import produce_sft
+from benchmark.cli.options import device_options, resolve_device
 from benchmark.core.errors import SftcastError
 from benchmark.core.schema import suite_declaration
 from benchmark.harness.checks import check_device
@@ -58,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = ssub.add_parser(
         "run",
+        parents=[device_options()],
         help="the resumable suite runner: pre-train, proxies, SFT and a committed record per variant",
         description="Run every variant (and the noise seeds) that has no record yet; a killed run continues "
         "from the records and the run folders' caches. When the whole suite and its noise seeds have "
@@ -78,7 +80,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--sft-seeds", type=int, default=1, help="SFT runs averaged per checkpoint (default: 1)")
     p.add_argument("--jobs", type=int, default=None, help="parallel lanes (default: the number of cores)")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     p.add_argument("--out", default="runs", help="run folders: weights and caches (default: runs)")
     p.add_argument("--records", default=None, help="record folder (default: benchmark/suites/records)")
     p.add_argument("--git-commit", action="store_true", help="git-commit each record as it lands")
@@ -98,7 +99,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     produce_sft.register(ssub)
 
     p = ssub.add_parser(
-        "pretrain", help="pre-train one variant of a suite (world or SlimPajama -> objective -> loop)"
+        "pretrain",
+        parents=[device_options()],
+        help="pre-train one variant of a suite (world or SlimPajama -> objective -> loop)",
     )
     p.add_argument("--preset", dest="suite", default="tiny", help=PRESET_HELP)
     p.add_argument(
@@ -110,9 +113,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="initialisation and data-order seed (default: 0)")
     p.add_argument(
         "--world-seed", type=int, default=None, help="world, corpus and tokenizer seed (default: --seed)"
-    )
-    p.add_argument(
-        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="cpu forces the CPU (default: auto)"
     )
     p.add_argument("--n-tokens", type=int, default=None, help="corpus token budget (default: the preset's)")
     p.add_argument(
@@ -237,7 +237,8 @@ def cmd_suite_run(args: argparse.Namespace) -> int:
     for v in variants:
         get_variant(args.suite, v)  # fail fast on an unknown suite or variant
     settings = RunSettings(
-        suite=args.suite, world_seed=args.world_seed, sft_seeds=args.sft_seeds, device=args.device,
+        suite=args.suite, world_seed=args.world_seed, sft_seeds=args.sft_seeds,
+        device=resolve_device(args.device),
         out=args.out, records=args.records or str(RECORDS_DIR),
     )  # fmt: skip
     noise_variants, noise_seeds = [], []

@@ -10,6 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
+from benchmark.cli.options import device_options, resolve_device
 from benchmark.core.errors import SftcastError
 from benchmark.core.vocab import FAMILIES, SCORE_KINDS
 from benchmark.harness.checks import check_causal_lm, check_device
@@ -25,7 +26,9 @@ FAMILY_CHOICES = ("cms", "rag", "cbqa", "all")
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``sft`` and ``tasks export`` to the ``sftcast produce`` parser."""
     p = sub.add_parser(
-        "sft", help="fine-tune a variant's checkpoint on a task family and score its test split"
+        "sft",
+        parents=[device_options()],
+        help="fine-tune a variant's checkpoint on a task family and score its test split",
     )
     p.add_argument(
         "--preset", dest="suite", default="tiny", help="preset whose recipe and world to use (default: tiny)"
@@ -46,7 +49,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="pretrained",
         help="scratch: random weights, same recipe (the no-pre-training baseline)",
     )
-    p.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
     p.add_argument(
         "--evaluator",
         choices=("auto", "harness", "direct"),
@@ -106,7 +108,7 @@ def cmd_sft(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 sft_seeds=args.sft_seeds,
                 init=args.init,
-                device=args.device,
+                device=resolve_device(args.device),
                 evaluator=args.evaluator,
                 world_seed=args.world_seed,
                 **overrides,
@@ -121,7 +123,7 @@ def cmd_sft(args: argparse.Namespace) -> int:
                 sft_seeds=args.sft_seeds,
                 seed=args.seed,
                 init=args.init,
-                device=args.device,
+                device=resolve_device(args.device),
                 evaluator=args.evaluator,
                 **overrides,
             )
