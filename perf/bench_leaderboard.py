@@ -21,17 +21,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pandas as pd
-from conftest_leaderboard import CHROMIUM, CHROMIUM_ARGS, free_port, seeded_db, served_app, submission_zip
-
-from benchmark import load_suite
-from benchmark.core.scoring import validate_predictions
-from leaderboard.store import ResultsStore
-from leaderboard.submission import load_submission, score_submission
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
+
+import pandas as pd  # noqa: E402
+from conftest_leaderboard import CHROMIUM, CHROMIUM_ARGS, free_port, seeded_db, served_app, submission_zip  # noqa: E402
+
+from benchmark import load_suite  # noqa: E402
+from benchmark.core.scoring import validate_predictions  # noqa: E402
+from leaderboard.store import ResultsStore  # noqa: E402
+from leaderboard.submission import load_submission, score_submission  # noqa: E402
 
 
 def _median_time(fn, repeats: int) -> float:
