@@ -19,13 +19,7 @@ ALLOWED = {
     "leaderboard": {"core", "analysis"},
     "cli": {"core", "analysis", "harness", "produce", "leaderboard"},
 }
-# Known exceptions, each with its reason. The cloze probes of the synthetic world (kshot_facts,
-# kshot_props) phrase a fact as the corpus does, so lm-eval's loader asks the world's templates; the
-# clean fix is for the producer to write the phrasings into the data folder (docs/architecture.md).
-EXCEPTIONS = {
-    ("benchmark.harness.utils", "benchmark.produce.world.templates"),
-    ("benchmark.harness.utils", "benchmark.produce.world.physics"),
-}
+EXCEPTIONS: set[tuple[str, str]] = set()  # (importer, imported) pairs allowed against the rule, with a reason
 # Function-level imports are only for deferring these heavy libraries.
 DEFERRABLE = {"torch", "transformers", "lm_eval", "lightgbm", "gradio", "gradio_client", "accelerate",
               "datasets", "huggingface_hub", "matplotlib", "sklearn", "scipy", "tokenizers", "bm25s",

@@ -50,6 +50,7 @@ import yaml
 from benchmark.core.errors import SftcastError
 from benchmark.core.vocab import FAMILY_VERSIONS, PROXIES
 from benchmark.harness.checks import check_causal_lm, check_device
+from benchmark.harness.records import cloze_file
 from benchmark.harness.utils import partial_files
 
 HARNESS_DIR = Path(__file__).resolve().parent
@@ -110,9 +111,10 @@ def data_versions(data_dir: str | Path) -> dict[str, int] | None:
 
 
 def data_current(data_dir: str | Path) -> bool:
-    """Whether ``prepare_data`` finished ``data_dir`` with the current tasks (``FAMILY_VERSIONS``)."""
+    """Whether ``prepare_data`` finished ``data_dir`` with the current tasks (``FAMILY_VERSIONS``) and
+    their cloze docs (``records.cloze_file``; a folder from before them is built again)."""
 
-    return data_versions(data_dir) == FAMILY_VERSIONS
+    return data_versions(data_dir) == FAMILY_VERSIONS and any(Path(data_dir).glob("*/*/*.cloze.jsonl"))
 
 
 def find_subsets(data_dir: str | Path, family: str, split: str) -> list[str]:
@@ -202,6 +204,8 @@ def render_tasks(
                           "test": str(data / family / subset / f"{split}.jsonl")}  # fmt: skip
             partial = partial_files(data_files["train"], data_files["test"])
             choice = spec.get("template") or ("kshot_partial" if partial else "kshot_choice")
+            if choice == "kshot_cloze":  # the world's facts, phrased by the producer beside the tasks
+                data_files = {k: str(cloze_file(v)) for k, v in data_files.items()}
             kinds = [(choice, "")] + ([("kshot_generate", "_gen")] if spec["generative"] else [])
             for template, suffix in kinds:
                 task = _task_name(spec["task"], subset, suffix)

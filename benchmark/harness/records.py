@@ -129,3 +129,9 @@ def load_records(data_dir: str | Path, family: str, subset: str, split: str = "t
     for record in records:
         validate_record(record)
     return records
+
+
+def cloze_file(split_file: str | Path) -> Path:
+    """Where the cloze docs of a task split file live (``dev.jsonl`` -> ``dev.cloze.jsonl``): the
+    world's facts in the corpus's words, written by the producer and read by ``kshot_cloze.yaml``."""
+    return Path(split_file).with_suffix(".cloze.jsonl")

@@ -83,72 +83,23 @@ def partial_contexts(doc: dict[str, Any]) -> list[str]:
     return records_partial_contexts(doc)
 
 
-def cloze_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The single-fact questions among ``rows``, each asked as the start of a corpus sentence.
-
-    A world question with one hop ``[entity, relation, value]`` becomes ``prompt`` =
-    ``templates.statement_prefix(relation, entity)`` ("Ann Lee was born in") with the same
-    candidates and gold; multi-hop questions, and rows without ``hops`` (real datasets), are left out.
-    """
-    from benchmark.produce.world.templates import statement_prefix
-
-    out = []
-    for r in rows:
-        hops = r.get("hops") or []
-        prefix = statement_prefix(hops[0][1], hops[0][0]) if len(hops) == 1 else None
-        if prefix is not None:
-            out.append({**{k: r[k] for k in TASK_FIELDS}, "prompt": prefix})
-    return out
 
 
-def property_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The object facts behind world CMS rows, each stated in every corpus phrasing.
-
-    A world CMS row names an object ``entity``, one of its properties ``attribute`` and a value
-    ``asked``. A yes/no (BoolQ-shaped) row asks whether the object has ``asked``, and its
-    ``answer`` gives the value; in every other shape the object ``entity`` has ``asked`` (the
-    gold ending, option or blank). Each distinct (entity, attribute) becomes one doc per
-    ``templates.object_statement_prefixes``: ``prompt`` "The iron kettle", ``choices`` the
-    attribute's two value phrases ("is heavy", "is light"), ``gold`` the object's. Rows without
-    these fields (real datasets) are left out.
-    """
-    from benchmark.produce.world.physics import PROPERTIES, property_phrase
-    from benchmark.produce.world.templates import object_statement_prefixes
-
-    out, seen = [], set()
-    for r in rows:
-        values = PROPERTIES.get(r.get("attribute", ""))
-        if values is None or r.get("asked") not in values or not r.get("entity"):
-            continue
-        if (r["entity"], r["attribute"]) in seen:
-            continue
-        seen.add((r["entity"], r["attribute"]))
-        asked = values.index(r["asked"])
-        gold = 1 - asked if r.get("answer") == "no" and r.get("choices") == ["yes", "no"] else asked
-        choices = [property_phrase(v) for v in values]
-        for k, prefix in enumerate(object_statement_prefixes(r["entity"])):
-            doc = {"id": f"{r['id']}/statement{k}", "family": r["family"], "subset": r["subset"]}
-            out.append({**doc, "prompt": prefix, "choices": choices, "gold": gold, "answer": choices[gold]})
-    return out
 
 
 def load_cloze_splits(data_files: dict[str, str], **_: Any) -> Any:
-    """``custom_dataset`` of ``kshot_cloze.yaml``: each split's facts stated as corpus sentences.
-
-    QA rows (with ``hops``) give ``cloze_docs``, CMS rows ``property_docs``; a split with neither
-    raises.
-    """
+    """``custom_dataset`` of ``kshot_cloze.yaml``: each split's facts stated as corpus sentences,
+    read from the ``*.cloze.jsonl`` files the producer writes beside the task files; a split with
+    none raises."""
     splits = {}
     for split, path in data_files.items():
-        rows = read_jsonl(path)
-        splits[split] = cloze_docs(rows) + property_docs(rows)
+        splits[split] = read_jsonl(path) if Path(path).is_file() else []
         if not splits[split]:
             raise SftcastError(
-                f"{path}: no world fact to state (single-hop questions with `hops`, or CMS "
-                "rows with `entity`, `attribute` and `asked`)"
+                f"{path}: no world fact to state (the producer's prepare_data writes the cloze docs of "
+                "world tasks: single-hop questions with `hops`, CMS rows with `entity`, `attribute`, `asked`)"
             )
     return _dataset_dict(splits)
-
 
 def choice_scores(logliks: Sequence[float], gold: int) -> dict[str, float]:
     """One multiple-choice item's scores from its choices' log-likelihoods: accuracy (argmax), the

@@ -12,6 +12,7 @@ from benchmark.core.vocab import FAMILY_VERSIONS
 from benchmark.harness.evaluator import DATA_STAMP, HELDOUT_FILE, data_current, write_text
 from benchmark.produce.corpus import build_corpus
 from benchmark.produce.tasks import build_tasks, export_tasks
+from benchmark.produce.tasks.cloze import write_cloze_files
 from benchmark.produce.world import World
 
 HELDOUT_SEED_OFFSET = 10_000  # held-out documents come from the world's streams at seed + this
@@ -52,6 +53,7 @@ def prepare_data(
     out = Path(out_dir) if out_dir is not None else Path("runs/proxy_data") / f"{world_size}-seed{seed}"
     (out / DATA_STAMP).unlink(missing_ok=True)  # an interrupted rebuild is not current
     export_tasks(build_tasks(World.generate(size=world_size, seed=seed), seed), out)
+    write_cloze_files(out)
     prepare_heldout(out, world_size, seed, n_words)
     write_text(out / DATA_STAMP, json.dumps(FAMILY_VERSIONS, sort_keys=True) + "\n")  # written last
     return out

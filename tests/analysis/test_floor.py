@@ -9,8 +9,8 @@ import pytest
 from benchmark import load_suite
 from benchmark.analysis.floor import format_floor, proxy_floor
 from benchmark.core.errors import SftcastError
-from benchmark.harness.utils import property_docs
 from benchmark.produce.tasks import build_tasks
+from benchmark.produce.tasks.cloze import property_docs
 from benchmark.produce.world import World
 
 

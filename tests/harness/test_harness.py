@@ -30,15 +30,13 @@ from benchmark.harness import (
     render_tasks,
 )
 from benchmark.harness.evaluator import DATA_STAMP, data_current
-from benchmark.harness.records import partial_contexts
+from benchmark.harness.records import cloze_file, partial_contexts
 from benchmark.harness.spans import IGNORE, SpecialIds, span_corrupt
-from benchmark.harness.utils import (  # noqa: E402
-    cloze_docs,
+from benchmark.harness.utils import (
     load_cloze_splits,
     normalize_answer,
     process_choices,
     process_generation,
-    property_docs,
     read_jsonl,
     sc_rendering,
     span_corruption_request,
@@ -47,6 +45,7 @@ from benchmark.harness.utils import (  # noqa: E402
 from benchmark.produce.harness_data import prepare_data
 from benchmark.produce.run_signals import free_signals
 from benchmark.produce.tasks import build_tasks, export_tasks
+from benchmark.produce.tasks.cloze import cloze_docs, property_docs
 from benchmark.produce.world import World
 from benchmark.produce.world.physics import PROPERTIES, property_phrase
 from benchmark.produce.world.templates import statement_prefix
@@ -389,8 +388,25 @@ def test_kshot_props_states_every_property_of_the_split_objects(
         row = rows[inst.doc["id"].rsplit("/", 1)[0]]
         assert query == inst.doc["prompt"] and query.endswith(row["entity"])
         assert continuation == " " + inst.doc["choices"][inst.idx]
-    with pytest.raises(SftcastError, match="no world fact to state"):  # hand data: no world fields
-        load_cloze_splits({"test": str(setup["data"] / "cms" / "boolq" / "dev.jsonl")})
+    with pytest.raises(SftcastError, match="no world fact to state"):  # hand data: no cloze docs
+        load_cloze_splits({"test": str(cloze_file(setup["data"] / "cms" / "boolq" / "dev.jsonl"))})
+
+
+def test_the_producer_writes_the_cloze_docs_the_harness_reads(world_data: Path) -> None:
+    """Every world task file with facts to state has its cloze docs beside it, as cloze_docs and
+    property_docs phrase them; the harness reads them without asking the world."""
+    written = 0
+    for path in sorted(world_data.glob("*/*/*.jsonl")):
+        if path.name.endswith(".cloze.jsonl"):
+            continue
+        rows = read_jsonl(path)
+        expected = cloze_docs(rows) + property_docs(rows)
+        if expected:
+            assert read_jsonl(cloze_file(path)) == expected
+            written += 1
+        else:
+            assert not cloze_file(path).exists()
+    assert written > 0
 
 
 # ---------------------------------------------------------------------------------------------
