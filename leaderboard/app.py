@@ -503,68 +503,228 @@ def stale_uploads_note(entries: list[Entry], digests: dict[str, str] | None = No
     )
 
 
+def table_view(
+    store: ResultsStore, suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only, order
+):
+    """The ranked table for the page's filter state."""
+    return leaderboard_frame(
+        store.entries(),
+        suites_sel,
+        tasks_sel,
+        kind,
+        search,
+        protocol,
+        extra,
+        store.credits(protocol),
+        bool(reproduced_only),
+        order or MEAN_RANK,
+    )
+
+
+def detail_view(store: ResultsStore, name: str | None, suite: str | None, protocol: str) -> tuple:
+    """One submission's detail: its card (markdown), per-task table and the two figures."""
+    if not name:
+        return "", None, None, None
+    entry = store.get(name)
+    m = entry.meta
+    md = (
+        f"### {entry.name}\n{m.get('description') or ''}\n\n"
+        f"- **type:** {'supervised' if entry.supervised else 'unsupervised'}\n"
+        f"- **authors:** {', '.join(m.get('authors', [])) or MISSING}\n"
+        f"- **url:** {m.get('url') or MISSING}\n"
+        f"- **proxies / features:** {', '.join(m.get('proxies', []) + m.get('features', [])) or MISSING}"
+        "\n"
+        f"- **suites covered:** {', '.join(sorted(entry.results))}\n- **stored:** {entry.created_at}\n"
+        + (
+            f"- **reproduced from code:** `{entry.reproduced['predictor']}`, code sha256 "
+            f"`{entry.reproduced['code_sha256'][:16]}`, {entry.reproduced['verified_at']}"
+            if entry.reproduced
+            else "- **reproduced from code:** not verified"
+        )
+    )
+    credits = store.credits(protocol)
+    md += neighbours_markdown(store.entries(), credits, name, protocol)
+    res = entry.results.get(suite, {}).get(protocol)
+    frame = detail_frame(entry, suite, protocol, credits.get(name))
+    if res is None:
+        return md, frame, None, None
+    title = f"{name} · {suite} · {protocol}"
+    return md, frame, result_gap_quintile_figure(res, title), result_topk_figure(res, title)
+
+
+def _choices(store: ResultsStore) -> tuple[list[str], list[str]]:
+    """The submission names and the suites they cover, read from the store now."""
+    entries = store.entries()
+    return [e.name for e in entries], sorted({s for e in entries for s in e.results})
+
+
+def _leaderboard_tab(suites: list[str], tasks: list[str], initial: pd.DataFrame) -> tuple[list[Any], Any]:
+    """The filters and the ranked table; returns ``(filters, board)``."""
+    with gr.Row():
+        search = gr.Textbox(label="Search", placeholder="name, author, proxy…", scale=2, elem_id="search")
+        kinds = ["all", "supervised", "unsupervised"]
+        kind = gr.Radio(kinds, value="all", label="Type", elem_id="filter-type")
+        protocol = gr.Radio(list(PROTOCOLS), value="splits", label="Protocol", elem_id="protocol")
+        reproduced_only = gr.Checkbox(
+            value=False, label="Reproduced from code only", elem_id="filter-reproduced"
+        )
+        order = gr.Radio(list(ORDERS), value=MEAN_RANK, label="Order by", elem_id="order")
+    with gr.Row():
+        suites_sel = gr.CheckboxGroup(suites, value=suites, label="Suites", elem_id="filter-suites")
+        tasks_sel = gr.CheckboxGroup(tasks, value=tasks, label="Tasks", elem_id="filter-tasks")
+        extra = gr.CheckboxGroup(EXTRA_COLUMNS, value=DEFAULT_EXTRA, label="Columns", elem_id="columns")
+    board = gr.Dataframe(
+        value=initial,
+        interactive=False,
+        wrap=True,
+        elem_id="leaderboard-table",
+        label="Ordered by mean rank across suites (see About)",
+        max_height=700,
+    )
+    gr.Markdown("Click a row to open its detail view.")
+    return [suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only, order], board
+
+
+def _detail_tab(names: list[str], suites: list[str], top: str | None) -> tuple[list[Any], list[Any]]:
+    """The detail view's selectors and outputs; returns ``(inputs, outputs)``."""
+    with gr.Row():
+        d_name = gr.Dropdown(names, value=top, label="Submission", elem_id="detail-name")
+        d_suite = gr.Dropdown(suites, value=suites[0] if suites else None, label="Suite")
+        d_protocol = gr.Dropdown(list(PROTOCOLS), value="splits", label="Protocol")
+    d_md = gr.Markdown()
+    d_table = gr.Dataframe(interactive=False, label="Per task")
+    with gr.Row():
+        d_gap = gr.Plot(label="Accuracy by gap quintile")
+        d_topk = gr.Plot(label="Top-k recall")
+    return [d_name, d_suite, d_protocol], [d_md, d_table, d_gap, d_topk]
+
+
+def _submit_tab() -> tuple[list[Any], Any, Any]:
+    """The upload form; returns ``(fields, button, status)``."""
+    gr.Markdown(
+        "Upload a **.zip** of a submission folder (`submission.yaml` plus "
+        "`<suite>.parquet` or `.csv`; see About). Filled fields override the zip's "
+        "`submission.yaml`. Files are read as data only."
+    )
+    with gr.Row():
+        up_file = gr.File(label="Submission zip", file_types=[".zip"], elem_id="upload-zip")
+        with gr.Column():
+            up_name = gr.Textbox(label="Name (letters, digits, . _ -)", elem_id="upload-name")
+            up_authors = gr.Textbox(label="Authors (comma-separated)")
+            up_url = gr.Textbox(label="URL")
+            up_desc = gr.Textbox(label="Description", lines=2)
+            up_proxies = gr.Textbox(label="Proxies / features used (comma-separated)")
+            up_kind = gr.Radio(
+                ["unsupervised", "supervised"], value=None, label="Type (blank: from submission.yaml)"
+            )
+    button = gr.Button("Validate, score and submit", variant="primary", elem_id="upload-button")
+    status = gr.Markdown(elem_id="upload-status")
+    return [up_file, up_name, up_authors, up_url, up_desc, up_proxies, up_kind], button, status
+
+
+def _noise_tab(noise: list[Any]) -> None:
+    gr.Markdown(
+        "Each variant of a suite rerun with a second pre-training *and* SFT seed: the seed std "
+        "of its SFT score against the spread across all variants (quality bar: ratio ≥ 3), "
+        "and the share of pairs whose label flips between seeds -- no predictor can be "
+        "trusted beyond that on close pairs. The plots put seed 0 against seed 1."
+    )
+    for view in noise:
+        gr.Markdown(view.summary)
+        if view.figure is not None:
+            gr.Markdown(view.markdown)
+            gr.Plot(view.figure, show_label=False)
+
+
+def _api_table(store: ResultsStore):
+    def api_table(
+        suites_: list[str] | None = None,
+        tasks_: list[str] | None = None,
+        kind_: str = "all",
+        search_: str = "",
+        protocol_: str = "splits",
+        reproduced_only_: bool = False,
+        order_: str = MEAN_RANK,
+    ) -> list[dict]:
+        """The ranked table as a list of row records (column -> value), for API clients."""
+        frame = leaderboard_frame(
+            store.entries(),
+            suites_ or None,
+            tasks_ or None,
+            kind_,
+            search_,
+            protocol_,
+            credits=store.credits(protocol_),
+            reproduced_only=bool(reproduced_only_),
+            order=order_ or MEAN_RANK,
+        )
+        return frame.to_dict(orient="records")
+
+    return api_table
+
+
+def _on_submit(store: ResultsStore, mirror: Any):
+    def on_submit(zip_file, name, authors, url, desc, proxies, kind_):
+        """Validate, score and store an uploaded zip; return "Submission accepted/refused: ..."."""
+        try:
+            stored = submit_zip(store, zip_file, name, authors, url, desc, proxies, kind_)
+            status = (
+                f"**Submission accepted:** `{stored}` was validated, scored and added to the leaderboard."
+            )
+            if mirror is not None:
+                try:
+                    mirror.push(store, [stored])
+                except Exception as exc:  # noqa: BLE001 - the Hub being down must not lose the upload
+                    print(f"leaderboard: {stored} not mirrored to {mirror.target}: {exc}")
+                    status += " (not yet copied to the results repo; the maintainers are told.)"
+        except SftcastError as exc:
+            status = f"**Submission refused:** {exc}"
+        return status, gr.update(choices=store.names())
+
+    return on_submit
+
+
+def _open_detail(store: ResultsStore):
+    def open_detail(evt: gr.SelectData, current: pd.DataFrame, suite: str | None):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        name = str(current.iloc[row]["Submission"])
+        names, suites = _choices(store)
+        covered = sorted(next((e.results for e in store.entries() if e.name == name), {}))
+        suite = suite if suite in covered or not covered else covered[0]
+        return (
+            gr.update(choices=names, value=name),
+            gr.update(choices=suites, value=suite),
+            gr.Tabs(selected="detail"),
+        )
+
+    return open_detail
+
+
 def build_app(store: ResultsStore, mirror: Any = None) -> Any:
     """Build the Blocks app over ``store`` (which should already be seeded). ``mirror``
     (``leaderboard.hub.ResultsMirror``) receives each accepted submission."""
     entries = store.entries()
-    suites = sorted({s for e in entries for s in e.results})
+    names, suites = _choices(store)
     tasks = sorted(
         {t for e in entries for r in e.results.values() for p in r.values() for t in p["tasks"]},
         key=_task_key,
     )
-    names = [e.name for e in entries]
     initial = leaderboard_frame(entries, credits=store.credits("splits"))
     top = str(initial["Submission"].iloc[0]) if len(initial) else None
+    noise = suite_noise_views()
 
-    def table(suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only, order):
-        return leaderboard_frame(
-            store.entries(),
-            suites_sel,
-            tasks_sel,
-            kind,
-            search,
-            protocol,
-            extra,
-            store.credits(protocol),
-            bool(reproduced_only),
-            order or MEAN_RANK,
-        )
+    def table(*filters):
+        return table_view(store, *filters)
 
     def detail(name, suite, protocol):
-        if not name:
-            return "", None, None, None
-        entry = store.get(name)
-        m = entry.meta
-        md = (
-            f"### {entry.name}\n{m.get('description') or ''}\n\n"
-            f"- **type:** {'supervised' if entry.supervised else 'unsupervised'}\n"
-            f"- **authors:** {', '.join(m.get('authors', [])) or MISSING}\n"
-            f"- **url:** {m.get('url') or MISSING}\n"
-            f"- **proxies / features:** {', '.join(m.get('proxies', []) + m.get('features', [])) or MISSING}"
-            "\n"
-            f"- **suites covered:** {', '.join(sorted(entry.results))}\n- **stored:** {entry.created_at}\n"
-            + (
-                f"- **reproduced from code:** `{entry.reproduced['predictor']}`, code sha256 "
-                f"`{entry.reproduced['code_sha256'][:16]}`, {entry.reproduced['verified_at']}"
-                if entry.reproduced
-                else "- **reproduced from code:** not verified"
-            )
-        )
-        credits = store.credits(protocol)
-        md += neighbours_markdown(store.entries(), credits, name, protocol)
-        res = entry.results.get(suite, {}).get(protocol)
-        frame = detail_frame(entry, suite, protocol, credits.get(name))
-        if res is None:
-            return md, frame, None, None
-        title = f"{name} · {suite} · {protocol}"
-        return (
-            md,
-            frame,
-            result_gap_quintile_figure(res, title),
-            result_topk_figure(res, title),
-        )
+        return detail_view(store, name, suite, protocol)
 
-    noise = suite_noise_views()
+    def detail_choices():
+        """The dropdowns' choices read from the store now: a page opened (or a row clicked)
+        after an upload knows that upload, whoever sent it."""
+        names_now, suites_now = _choices(store)
+        return gr.update(choices=names_now), gr.update(choices=suites_now)
+
     with gr.Blocks(title="sftcast leaderboard", analytics_enabled=False) as demo:
         gr.Markdown(
             "# sftcast leaderboard\nWhich pre-training signals predict which checkpoint is better "
@@ -580,83 +740,13 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
             gr.Markdown(note, elem_id="stale-uploads")
         with gr.Tabs() as tabs:
             with gr.Tab("Leaderboard", id="leaderboard"):
-                with gr.Row():
-                    search = gr.Textbox(
-                        label="Search", placeholder="name, author, proxy…", scale=2, elem_id="search"
-                    )
-                    kind = gr.Radio(
-                        ["all", "supervised", "unsupervised"],
-                        value="all",
-                        label="Type",
-                        elem_id="filter-type",
-                    )
-                    protocol = gr.Radio(list(PROTOCOLS), value="splits", label="Protocol", elem_id="protocol")
-                    reproduced_only = gr.Checkbox(
-                        value=False, label="Reproduced from code only", elem_id="filter-reproduced"
-                    )
-                    order = gr.Radio(list(ORDERS), value=MEAN_RANK, label="Order by", elem_id="order")
-                with gr.Row():
-                    suites_sel = gr.CheckboxGroup(
-                        suites, value=suites, label="Suites", elem_id="filter-suites"
-                    )
-                    tasks_sel = gr.CheckboxGroup(tasks, value=tasks, label="Tasks", elem_id="filter-tasks")
-                    extra = gr.CheckboxGroup(
-                        EXTRA_COLUMNS, value=DEFAULT_EXTRA, label="Columns", elem_id="columns"
-                    )
-                board = gr.Dataframe(
-                    value=initial,
-                    interactive=False,
-                    wrap=True,
-                    elem_id="leaderboard-table",
-                    label="Ordered by mean rank across suites (see About)",
-                    max_height=700,
-                )
-                gr.Markdown("Click a row to open its detail view.")
+                filters, board = _leaderboard_tab(suites, tasks, initial)
             with gr.Tab("Submission detail", id="detail") as detail_tab:
-                with gr.Row():
-                    d_name = gr.Dropdown(names, value=top, label="Submission", elem_id="detail-name")
-                    d_suite = gr.Dropdown(suites, value=suites[0] if suites else None, label="Suite")
-                    d_protocol = gr.Dropdown(list(PROTOCOLS), value="splits", label="Protocol")
-                d_md = gr.Markdown()
-                d_table = gr.Dataframe(interactive=False, label="Per task")
-                with gr.Row():
-                    d_gap = gr.Plot(label="Accuracy by gap quintile")
-                    d_topk = gr.Plot(label="Top-k recall")
+                detail_inputs, detail_outputs = _detail_tab(names, suites, top)
             with gr.Tab("Submit", id="submit"):
-                gr.Markdown(
-                    "Upload a **.zip** of a submission folder (`submission.yaml` plus "
-                    "`<suite>.parquet` or `.csv`; see About). Filled fields override the zip's "
-                    "`submission.yaml`. Files are read as data only."
-                )
-                with gr.Row():
-                    up_file = gr.File(label="Submission zip", file_types=[".zip"], elem_id="upload-zip")
-                    with gr.Column():
-                        up_name = gr.Textbox(label="Name (letters, digits, . _ -)", elem_id="upload-name")
-                        up_authors = gr.Textbox(label="Authors (comma-separated)")
-                        up_url = gr.Textbox(label="URL")
-                        up_desc = gr.Textbox(label="Description", lines=2)
-                        up_proxies = gr.Textbox(label="Proxies / features used (comma-separated)")
-                        up_kind = gr.Radio(
-                            ["unsupervised", "supervised"],
-                            value=None,
-                            label="Type (blank: from submission.yaml)",
-                        )
-                up_button = gr.Button(
-                    "Validate, score and submit", variant="primary", elem_id="upload-button"
-                )
-                up_status = gr.Markdown(elem_id="upload-status")
+                upload, up_button, up_status = _submit_tab()
             with gr.Tab("Suites & label noise", id="noise", elem_id="noise-tab"):
-                gr.Markdown(
-                    "Each variant of a suite rerun with a second pre-training *and* SFT seed: the seed std "
-                    "of its SFT score against the spread across all variants (quality bar: ratio ≥ 3), "
-                    "and the share of pairs whose label flips between seeds -- no predictor can be "
-                    "trusted beyond that on close pairs. The plots put seed 0 against seed 1."
-                )
-                for view in noise:
-                    gr.Markdown(view.summary)
-                    if view.figure is not None:
-                        gr.Markdown(view.markdown)
-                        gr.Plot(view.figure, show_label=False)
+                _noise_tab(noise)
             with gr.Tab("About", id="about"):
                 gr.Markdown(ABOUT)
             with gr.Tab("Citation", id="citation"):
@@ -664,97 +754,23 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
 
         # Table refreshes share one queue slot, so they finish in the order they were asked for:
         # a slow refresh for an older filter state can never land after a newer one.
-        filters = [suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only, order]
         refresh = {
-            "api_name": False,
-            "concurrency_limit": 1,
-            "concurrency_id": "table",
-            "show_progress": "hidden",
-        }
+            "api_name": False, "concurrency_limit": 1, "concurrency_id": "table", "show_progress": "hidden"
+        }  # fmt: skip
         for control in filters:
             control.change(table, filters, board, **refresh)
         demo.load(table, filters, board, **refresh)
+        gr.api(_api_table(store), api_name="leaderboard")
 
-        def api_table(
-            suites_: list[str] | None = None,
-            tasks_: list[str] | None = None,
-            kind_: str = "all",
-            search_: str = "",
-            protocol_: str = "splits",
-            reproduced_only_: bool = False,
-            order_: str = MEAN_RANK,
-        ) -> list[dict]:
-            """The ranked table as a list of row records (column -> value), for API clients."""
-            entries = store.entries()
-            frame = leaderboard_frame(
-                entries,
-                suites_ or None,
-                tasks_ or None,
-                kind_,
-                search_,
-                protocol_,
-                credits=store.credits(protocol_),
-                reproduced_only=bool(reproduced_only_),
-                order=order_ or MEAN_RANK,
-            )
-            return frame.to_dict(orient="records")
-
-        gr.api(api_table, api_name="leaderboard")
-
-        detail_inputs = [d_name, d_suite, d_protocol]
         for control in detail_inputs:
-            control.change(detail, detail_inputs, [d_md, d_table, d_gap, d_topk], api_name=False)
+            control.change(detail, detail_inputs, detail_outputs, api_name=False)
         # drawn when the tab opens, not on every page load: two matplotlib figures cost ~0.3 s
-        detail_tab.select(detail, detail_inputs, [d_md, d_table, d_gap, d_topk], api_name=False)
-
-        def detail_choices():
-            """The dropdowns' choices read from the store now: a page opened (or a row clicked)
-            after an upload knows that upload, whoever sent it."""
-            entries = store.entries()
-            return (
-                gr.update(choices=[e.name for e in entries]),
-                gr.update(choices=sorted({s for e in entries for s in e.results})),
-            )
-
+        detail_tab.select(detail, detail_inputs, detail_outputs, api_name=False)
+        d_name, d_suite = detail_inputs[0], detail_inputs[1]
         demo.load(detail_choices, None, [d_name, d_suite], api_name=False, queue=False)
-
-        def open_detail(evt: gr.SelectData, current: pd.DataFrame, suite: str | None):
-            row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-            name = str(current.iloc[row]["Submission"])
-            entries = store.entries()
-            covered = sorted(next((e.results for e in entries if e.name == name), {}))
-            suite = suite if suite in covered or not covered else covered[0]
-            return (
-                gr.update(choices=[e.name for e in entries], value=name),
-                gr.update(choices=sorted({s for e in entries for s in e.results}), value=suite),
-                gr.Tabs(selected="detail"),
-            )
-
-        board.select(open_detail, [board, d_suite], [d_name, d_suite, tabs], api_name=False)
-
-        def on_submit(zip_file, name, authors, url, desc, proxies, kind_):
-            """Validate, score and store an uploaded zip; return "Submission accepted/refused: ..."."""
-            try:
-                stored = submit_zip(store, zip_file, name, authors, url, desc, proxies, kind_)
-                status = (
-                    f"**Submission accepted:** `{stored}` was validated, scored and added to the leaderboard."
-                )
-                if mirror is not None:
-                    try:
-                        mirror.push(store, [stored])
-                    except Exception as exc:  # noqa: BLE001 - the Hub being down must not lose the upload
-                        print(f"leaderboard: {stored} not mirrored to {mirror.target}: {exc}")
-                        status += " (not yet copied to the results repo; the maintainers are told.)"
-            except SftcastError as exc:
-                status = f"**Submission refused:** {exc}"
-            return status, gr.update(choices=store.names())
-
+        board.select(_open_detail(store), [board, d_suite], [d_name, d_suite, tabs], api_name=False)
         up_button.click(
-            on_submit,
-            [up_file, up_name, up_authors, up_url, up_desc, up_proxies, up_kind],
-            [up_status, d_name],
-            api_name="submit",
-            concurrency_limit=4,
+            _on_submit(store, mirror), upload, [up_status, d_name], api_name="submit", concurrency_limit=4
         ).then(table, filters, board, api_name=False, queue=False)
     return demo
 
