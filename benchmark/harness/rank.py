@@ -1,28 +1,11 @@
-"""Rank a user's candidate checkpoints: which one to fine-tune, by the leaderboard's best predictor.
+"""Rank a user's candidate checkpoints: which one to fine-tune, by a predictor trained on a suite.
 
-``rank_checkpoints(models, task)`` computes the five proxies of every model with
-``benchmark.harness.compute_proxies``, fits a learning-to-compare predictor (default
-``ltc_lightgbm``) on *all* models of a training suite with that suite's ``sft_<task>`` scores,
-predicts P(a better than b) for every pair of the user's models (pairs made by
-``benchmark.core.pairs``) and orders them by Borda count (``benchmark.core.metrics``).
+``rank_checkpoints(models, task)`` measures the five proxies of every model, fits a learning-to-
+compare predictor on all models of a training suite, predicts every pair of the user's models and
+orders them by Borda count. Proxies live on the training suite's scale and a tree model does not
+extrapolate: how to read a ranking, and its limits, are in ``docs/own-checkpoints.md``.
 
-Limitation (read before trusting a ranking): the predictor sees raw proxy values. Proxies of a
-suite at another scale live on another range: the paper's 1B models (``zeng2025``) have
-1/perplexity around 0.38 and 1-shot CMS accuracy around 61%, a CPU checkpoint has 1/perplexity
-of a few hundredths. A tree model (LightGBM) does not extrapolate: every value below the range
-it was trained on falls into the same leaf, so models that differ only outside that range get
-the same prediction (P = 0.5, a Borda tie). Prefer a training suite whose proxies are comparable
-to yours: the ``tiny`` suite for checkpoints of the tiny preset (its k-shot QA proxies are the
-harness's ``kshot_rag_acc``/``kshot_cbqa_acc``, mapped through the suite's declaration). The
-result frame's ``out_of_range`` column names, per model, the proxies that lie outside the
-training suite's range.
-
-Units: the harness reports k-shot scores as fractions; a suite whose k-shot columns exceed 1
-stores percentages (``zeng2025`` does, as the paper's tables), so they are multiplied by 100 for
-it. Perplexity proxies are 1/perplexity everywhere.
-
->>> table = rank_checkpoints(["ckpt/a", "ckpt/b", "ckpt/c"], "rag")   # doctest: +SKIP
->>> table[["rank", "model", "borda", "win_prob"]]                      # doctest: +SKIP
+>>> table = rank_checkpoints(["ckpt/a", "ckpt/b"], "rag", data_dir="runs/proxy_data/tiny-seed0")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -91,6 +74,32 @@ def rank_checkpoints(
     """
 
     models = [str(m) for m in models]
+    suite = _training_suite(models, task, suite_train)
+    given = _measured(models, dict(proxies or {}), data_dir, device, limit, batch_size)
+    scale = suite_scale(suite.models)
+    table = _proxy_table(models, given, suite, scale)
+    fitted = get_predictor(predictor).fit(suite.models, task)
+    # all_pairs wants scores; the user's models have none, so the label columns are dropped
+    pairs = all_pairs(table.assign(**{task_column(task): np.nan}), task)
+    pairs = attach_features(pairs[["model_a", "model_b", "task"]], table, list(PROXIES))
+    prob = np.asarray(fitted.predict(pairs), dtype=float)
+
+    out = _ranking(models, table, suite, pairs, prob)
+    out.attrs.update(
+        {
+            "task": task,
+            "suite_train": suite.name,
+            "n_train_models": len(suite.models),
+            "predictor": predictor,
+            "scale": scale,
+            "pairs": pairs.assign(prob_a_better=prob)[["model_a", "model_b", "prob_a_better"]],
+        }
+    )
+    return out
+
+
+def _training_suite(models: list[str], task: str, suite_train: str) -> Any:
+    """The suite to train on, after checking the models and the task."""
     if len(models) < 2:
         raise SftcastError(f"rank needs at least 2 models, got {len(models)}")
     twice = sorted({m for m in models if models.count(m) > 1})
@@ -103,12 +112,22 @@ def rank_checkpoints(
     missing = [p for p in PROXIES if p not in suite.proxies]
     if missing:
         raise SftcastError(f"suite {suite.name!r} lacks the proxies {', '.join(missing)}")
-    given = dict(proxies or {})
+    return suite
+
+
+def _measured(
+    models: list[str],
+    given: dict[str, dict[str, Any]],
+    data_dir: Any,
+    device: str,
+    limit: int | None,
+    batch_size: int,
+) -> dict[str, dict[str, Any]]:
+    """``given`` completed with the proxies of every model it lacks, measured on ``data_dir``."""
     todo = [m for m in models if m not in given]
     for m in todo:
         check_loadable(m)
     if todo:
-
         if data_dir is None:
             raise SftcastError("rank_checkpoints needs data_dir to measure the proxies of " + ", ".join(todo))
         data = Path(data_dir() if callable(data_dir) else data_dir)
@@ -116,9 +135,14 @@ def rank_checkpoints(
             raise SftcastError(f"data folder {data} not found")
         for m in todo:
             given[m] = compute_proxies(m, data, device=device, limit=limit, batch_size=batch_size)
+    return given
 
-    scale = suite_scale(suite.models)
-    # The harness key of each proxy (tiny's k-shot QA proxies are the harness's *_acc values).
+
+def _proxy_table(
+    models: list[str], given: dict[str, dict[str, Any]], suite: Any, scale: dict[str, float]
+) -> pd.DataFrame:
+    """One row per model: the five proxies in the training suite's units (its harness keys:
+    tiny's k-shot QA proxies are the harness's ``*_acc`` values)."""
     key = {p: suite.harness_key(p) for p in PROXIES}
 
     def value(m: str, p: str) -> float:
@@ -126,13 +150,13 @@ def rank_checkpoints(
             raise SftcastError(f"the proxies of {m!r} lack {key[p]!r}, which suite {suite.name!r} trains on")
         return float(given[m][key[p]]) * scale[p]
 
-    table = pd.DataFrame({"model_id": models, **{p: [value(m, p) for m in models] for p in PROXIES}})
-    fitted = get_predictor(predictor).fit(suite.models, task)
-    # all_pairs wants scores; the user's models have none, so the label columns are dropped
-    pairs = all_pairs(table.assign(**{task_column(task): np.nan}), task)
-    pairs = attach_features(pairs[["model_a", "model_b", "task"]], table, list(PROXIES))
-    prob = np.asarray(fitted.predict(pairs), dtype=float)
+    return pd.DataFrame({"model_id": models, **{p: [value(m, p) for m in models] for p in PROXIES}})
 
+
+def _ranking(
+    models: list[str], table: pd.DataFrame, suite: Any, pairs: pd.DataFrame, prob: np.ndarray
+) -> pd.DataFrame:
+    """Borda order of ``models`` from the pair predictions, with win probability, confidence and range."""
     borda = borda_scores(models, pairs["model_a"].to_numpy(), pairs["model_b"].to_numpy(), prob)
     pos = {m: k for k, m in enumerate(models)}
     wins = np.zeros(len(models))
@@ -144,7 +168,7 @@ def rank_checkpoints(
     p_beats = {(a, b): q for a, b, q in zip(pairs["model_a"], pairs["model_b"], prob, strict=True)}
     p_beats.update({(b, a): 1.0 - q for (a, b), q in list(p_beats.items())})
     ranked = [models[k] for k in order]
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "rank": np.arange(1, len(models) + 1),
             "model": ranked,
@@ -156,17 +180,6 @@ def rank_checkpoints(
             "out_of_range": [outside[k] for k in order],
         }
     )
-    out.attrs.update(
-        {
-            "task": task,
-            "suite_train": suite.name,
-            "n_train_models": len(suite.models),
-            "predictor": predictor,
-            "scale": scale,
-            "pairs": pairs.assign(prob_a_better=prob)[["model_a", "model_b", "prob_a_better"]],
-        }
-    )
-    return out
 
 
 SCALE_NOTES = {
