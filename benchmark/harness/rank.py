@@ -5,7 +5,7 @@ compare predictor on all models of a training suite, predicts every pair of the 
 orders them by Borda count. Proxies live on the training suite's scale and a tree model does not
 extrapolate: how to read a ranking, and its limits, are in ``docs/own-checkpoints.md``.
 
->>> table = rank_checkpoints(["ckpt/a", "ckpt/b"], "rag", data_dir="runs/proxy_data/tiny-seed0")  # doctest: +SKIP
+>>> table = rank_checkpoints(["ckpt/a", "ckpt/b"], "rag", data_dir="data")  # doctest: +SKIP
 """
 
 from __future__ import annotations
