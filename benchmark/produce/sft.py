@@ -432,20 +432,8 @@ def run_sft(
         t1 = time.perf_counter()
         scores = evaluate(model, tok, family, data_dir, recipe=recipe, evaluator=evaluator)
         runs.append({"seed": s, **scores, **curve, "train_s": t1 - t0, "eval_s": time.perf_counter() - t1})
-    per_dataset = {
-        subset: {key: _mean_or_none([r["per_dataset"][subset][key] for r in runs]) for key in SCORE_KINDS}
-        for subset in runs[0]["per_dataset"]
-    }
-    metric = PAPER_METRIC[family]
     result.update(
-        _means(per_dataset),
-        score=_means(per_dataset)[metric],
-        paper_metric=metric,
-        per_dataset=per_dataset,
-        per_seed=runs,
-        seed_std={
-            k: float(np.std([r[k] for r in runs])) if runs[0][k] is not None else None for k in SCORE_KINDS
-        },
+        _over_seeds(runs, family),
         recipe=recipe.to_dict(),
         seeds=list(range(seed, seed + sft_seeds)),
         evaluator=runs[0]["evaluator"],
@@ -456,6 +444,26 @@ def run_sft(
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps(result, indent=2))
     return result
+
+
+def _over_seeds(runs: list[dict[str, Any]], family: str) -> dict[str, Any]:
+    """The scores of one or more SFT seeds: means per dataset and per family, the paper's metric as
+    ``score``, the seeds' std and the runs themselves."""
+    per_dataset = {
+        subset: {key: _mean_or_none([r["per_dataset"][subset][key] for r in runs]) for key in SCORE_KINDS}
+        for subset in runs[0]["per_dataset"]
+    }
+    metric = PAPER_METRIC[family]
+    return {
+        **_means(per_dataset),
+        "score": _means(per_dataset)[metric],
+        "paper_metric": metric,
+        "per_dataset": per_dataset,
+        "per_seed": runs,
+        "seed_std": {
+            k: float(np.std([r[k] for r in runs])) if runs[0][k] is not None else None for k in SCORE_KINDS
+        },
+    }
 
 
 def _mean_or_none(values: list[float | None]) -> float | None:
