@@ -339,7 +339,6 @@ def pretrain_variant(
     """
 
     from benchmark.produce.pretrain import TrainConfig, train
-    from benchmark.produce.tokenizer import token_counter
 
     preset, v = get_preset(suite), get_variant(suite, variant)
     t0 = time.perf_counter()
@@ -347,32 +346,7 @@ def pretrain_variant(
     data = preset.data if data is None else data
     tok = suite_tokenizer(suite, out, world_seed, data=data, tokenizer=tokenizer)
     budget = n_tokens or preset.n_tokens
-    if data == "world":
-        world = World.generate(size=preset.world, seed=world_seed)
-        texts = build_corpus(
-            world,
-            v.data_mixture,
-            n_tokens=budget,
-            domain_tagging=v.domain_tagging,
-            length_filter=v.length_filter,
-            seed=world_seed,
-            count_tokens=token_counter(tok),
-        )
-        stream = encode_stream(tok, texts)
-        corpus = {"n_docs": len(texts), "n_tokens": len(stream), "budget": budget}
-    else:
-
-        stream = prepare_tokens(
-            data,
-            tok,
-            v.data_mixture,
-            domain_tagging=v.domain_tagging,
-            length_filter=v.length_filter,
-            n_tokens=budget,
-            cache_dir=suite_dir(suite, out, world_seed) / "data",
-        )
-        corpus = {"n_docs": stream.meta["n_docs"], "n_tokens": len(stream), "budget": budget,
-                  "path": str(stream.path), "tokens_by_domain": stream.meta["tokens_by_domain"]}  # fmt: skip
+    stream, corpus = _variant_tokens(suite, v, tok, data, budget, world_seed, out)
     prep_s = time.perf_counter() - t0
     cfg = TrainConfig(**preset.train).replace(
         objective=v.objective, learning_rate=v.learning_rate, seed=seed, **(overrides or {})
@@ -399,6 +373,42 @@ def pretrain_variant(
         progress_bar=progress_bar,
         extra_summary=extra,
     )
+
+
+def _variant_tokens(
+    suite: str, v: Variant, tok: Any, data: str, budget: int, world_seed: int, out: str | Path
+) -> tuple[Any, dict[str, Any]]:
+    """The token stream a variant pre-trains on (its mixture, tagging and length filter) and a
+    summary of its corpus: built from the world, or streamed once into a token file."""
+    from benchmark.produce.tokenizer import token_counter
+
+    preset = get_preset(suite)
+    if data == "world":
+        world = World.generate(size=preset.world, seed=world_seed)
+        texts = build_corpus(
+            world,
+            v.data_mixture,
+            n_tokens=budget,
+            domain_tagging=v.domain_tagging,
+            length_filter=v.length_filter,
+            seed=world_seed,
+            count_tokens=token_counter(tok),
+        )
+        stream = encode_stream(tok, texts)
+        corpus = {"n_docs": len(texts), "n_tokens": len(stream), "budget": budget}
+    else:
+        stream = prepare_tokens(
+            data,
+            tok,
+            v.data_mixture,
+            domain_tagging=v.domain_tagging,
+            length_filter=v.length_filter,
+            n_tokens=budget,
+            cache_dir=suite_dir(suite, out, world_seed) / "data",
+        )
+        corpus = {"n_docs": stream.meta["n_docs"], "n_tokens": len(stream), "budget": budget,
+                  "path": str(stream.path), "tokens_by_domain": stream.meta["tokens_by_domain"]}  # fmt: skip
+    return stream, corpus
 
 
 def slurm_script(
