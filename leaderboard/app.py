@@ -788,7 +788,6 @@ def serve(
     store = ResultsStore(db)
     mirror = None
     if results_repo:
-
         mirror = ResultsMirror(results_repo)
         restored = mirror.pull(store)
         print(f"leaderboard: restored {len(restored)} submission(s) from {results_repo}")

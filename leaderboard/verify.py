@@ -67,7 +67,6 @@ def check_requirements(requirements: list[str]) -> None:
 
 
 def _instantiate(spec: str, params: dict[str, Any]) -> Any:
-
     if ":" not in spec:
         if params:
             raise SftcastError(f"built-in predictor {spec!r} takes no params; name a module:Class instead")

@@ -44,8 +44,6 @@ def _median_time(fn, repeats: int) -> float:
 
 
 def bench_scoring(repeats: int) -> None:
-
-
     suite = load_suite("zeng2025")
     for name in ("ppl_sc", "ltc_lightgbm"):
         folder = REPO / "submissions" / name

@@ -127,7 +127,6 @@ def write_report(suite: Suite, out_dir: str | Path, seed: int = 0, progress: boo
     from benchmark.analysis.plots import plot_gap_quintiles, plot_topk_recall
 
     if not set(PROXIES) <= set(suite.proxies):
-
         return write_general_report(suite, out_dir, seed, progress)
 
     out = Path(out_dir)

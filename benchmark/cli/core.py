@@ -65,7 +65,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_suites(args: argparse.Namespace) -> int:
-
     rows = []
     for name in list_suites():
         s = load_suite(name)
@@ -80,7 +79,6 @@ def cmd_suites(args: argparse.Namespace) -> int:
 
 
 def cmd_suites_validate(args: argparse.Namespace) -> int:
-
     if args.path.suffix not in (".yaml", ".yml"):
         raise SftcastError(f"{args.path}: expected a suite declaration, a .yaml file")
     if not args.path.exists():
@@ -90,7 +88,6 @@ def cmd_suites_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_predictors(args: argparse.Namespace) -> int:
-
     for name in list_predictors():
         pred = get_predictor(name)
         kind = "supervised" if pred.supervised else "unsupervised"
@@ -132,7 +129,6 @@ def format_table(result: dict[str, Any]) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-
     suite = load_suite(args.suite)
     predictor = get_predictor(args.predictor)
     result = evaluate(
@@ -146,7 +142,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-
     from benchmark.analysis.report import write_report  # matplotlib: loaded only by this command
     suite = load_suite(args.suite)
     path = write_report(
@@ -158,7 +153,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_dataset_build(args: argparse.Namespace) -> int:
-
     from benchmark.analysis.dataset import (  # matplotlib: loaded only by this command
         build_dataset,
         dataset_files,
@@ -170,7 +164,6 @@ def cmd_dataset_build(args: argparse.Namespace) -> int:
 
 
 def cmd_dataset_push(args: argparse.Namespace) -> int:
-
     from benchmark.analysis.dataset import push_dataset  # matplotlib: loaded only by this command
     files = push_dataset(args.folder, args.repo_id, private=args.private, dry_run=args.dry_run)
     verb = "would upload" if args.dry_run else "uploaded"

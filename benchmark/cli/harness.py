@@ -139,7 +139,6 @@ def add_paper_options(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_proxies(args: argparse.Namespace) -> int:
-
     paper = args.data == "paper"
     if not paper and (args.data_dir or args.heldout or args.heldout_split or args.heldout_docs):
         raise SftcastError("--data-dir and --heldout* go with --data paper")
@@ -195,7 +194,6 @@ def _random_init_proxies(args: argparse.Namespace, data: Path, proxies: list[str
 
 
 def _compute_paper(args: argparse.Namespace, model: str) -> dict:
-
     return compute_paper_proxies(
         model,
         args.data_dir,
@@ -228,7 +226,6 @@ def _compute(args: argparse.Namespace, model: str, data: Path | None, proxies: l
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-
     check_device(args.device)
     paper = args.data == "paper"
     if not paper and (args.data_dir or args.heldout or args.heldout_split or args.heldout_docs):

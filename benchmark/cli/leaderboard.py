@@ -117,7 +117,6 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-
     entry = score_submission(load_submission(args.dir), source="cli")
     for suite, by_protocol in sorted(entry.results.items()):
         for protocol, res in by_protocol.items():
@@ -134,7 +133,6 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-
     store = ResultsStore(args.db or DEFAULT_DB)
     entries = {e.name: e for e in store.entries()}
     for name in (args.a, args.b):
@@ -162,8 +160,6 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-
-
     v = reproduce(args.dir, timeout_s=args.timeout)
     store = ResultsStore(args.db or DEFAULT_DB)
     info = {
@@ -182,7 +178,6 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _space_build(args: argparse.Namespace) -> int:
-
     out = build_space(args.out)
     print(f"wrote the Space folder {out} (app.py, requirements.txt, README.md); see docs/leaderboard.md")
     return 0

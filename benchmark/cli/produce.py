@@ -145,7 +145,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-
     variants = plan(args.suite)
     if args.json:
         for v in variants:
@@ -163,7 +162,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_slurm(args: argparse.Namespace) -> int:
-
     text = slurm_script(
         suite=args.suite,
         variants=args.variants,
@@ -232,7 +230,6 @@ def parse_ids(spec: str) -> list[int]:
 
 
 def cmd_suite_run(args: argparse.Namespace) -> int:
-
     variants = parse_ids(args.variants)
     for v in variants:
         get_variant(args.suite, v)  # fail fast on an unknown suite or variant
@@ -259,21 +256,18 @@ def cmd_suite_run(args: argparse.Namespace) -> int:
         and not any(find(settings, noise_variants, noise_seeds) for find in (pending, outdated))
     )
     if suite_declaration(args.suite) and complete and Path(settings.records) == Path(RECORDS_DIR):
-
         for path in collect_suite(args.suite, settings.records):  # the shipped records are all in
             print(f"wrote {path}")
     return 0
 
 
 def cmd_suite_collect(args: argparse.Namespace) -> int:
-
     for path in collect_suite(args.suite, args.records or RECORDS_DIR):
         print(path)
     return 0
 
 
 def cmd_suite_noise(args: argparse.Namespace) -> int:
-
     records = load_records(args.suite, records=args.records or RECORDS_DIR)
     if args.variants:
         keep = set(parse_ids(args.variants))

@@ -89,7 +89,6 @@ def _overrides(items: list[str]) -> dict[str, float | int]:
 
 
 def cmd_sft(args: argparse.Namespace) -> int:
-
     families = list(FAMILIES) if args.task == "all" else [args.task]
     overrides = _overrides(args.overrides)
     if (args.variant is None) == (args.model is None):
@@ -133,7 +132,6 @@ def cmd_sft(args: argparse.Namespace) -> int:
 
 
 def cmd_tasks_export(args: argparse.Namespace) -> int:
-
     world = World.generate(get_preset(args.suite).world, seed=args.world_seed)
     tasks = build_tasks(world, seed=args.world_seed)
     out = export_tasks(tasks, Path(args.dir))

@@ -441,7 +441,6 @@ def compute_proxies(
 
 
 def _lm_eval_version() -> str:
-
     return version("lm_eval")
 
 

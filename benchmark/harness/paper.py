@@ -67,7 +67,6 @@ def stock_yaml(relative: str) -> Path:
 
 
 def _lm_eval_version() -> str:
-
     return version("lm_eval")
 
 

@@ -54,7 +54,6 @@ def load_local(data_files: dict[str, str], local_schema: str | None = None, **_:
 
 
 def _normalize(text: str) -> str:
-
     text = text.lower().translate(str.maketrans("", "", string.punctuation))
     return " ".join(text.split())
 

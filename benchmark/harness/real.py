@@ -85,7 +85,6 @@ def _piqa(row: dict[str, Any], family: str):
 
 
 def _hellaswag_clean(text: str) -> str:
-
     text = text.strip().replace(" [title]", ". ")
     text = re.sub(r"\[.*?\]", "", text)
     return text.replace("  ", " ").strip()

@@ -36,7 +36,6 @@ EXTRA_PROXIES = ("ppl_clm_raw", "ppl_sc_raw", "ppl_clm_bpb", "kshot_rag_acc", "k
 
 
 def _row(record: dict[str, Any], label_score: dict[str, str]) -> dict[str, Any]:
-
     v = record["variant"]
     old = stale_tasks(record) + [f for f, sft in record["sft"].items() if not sft_on_current_tasks(f, sft)]
     if old:

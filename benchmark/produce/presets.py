@@ -291,7 +291,6 @@ def suite_tokenizer(
     if data == "world":
         path = suite_dir(suite, out, seed) / "tokenizer"
     else:
-
         digest = hashlib.sha1(source_id(data).encode()).hexdigest()[:10]
         path = suite_dir(suite, out, seed) / f"tokenizer-data-{digest}"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -301,7 +300,6 @@ def suite_tokenizer(
                 world = World.generate(size=preset.world, seed=seed)
                 texts = build_corpus(world, "DC-0", n_tokens=budget, domain_tagging=True, seed=seed)
             else:
-
                 texts = sample_texts(data, "DC-0", budget, domain_tagging=True)
             train_tokenizer(texts, vocab_size=preset.vocab_size).save_pretrained(path)
         return load_tokenizer(path)

@@ -334,7 +334,6 @@ def evaluate(
     if evaluator == "auto":
         evaluator = "harness" if harness_available() else "direct"
     if evaluator == "harness":
-
         with tempfile.TemporaryDirectory() as tmp:
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)

@@ -167,7 +167,6 @@ def _extra_signals(
 
 
 def _recipe(settings: RunSettings, family: str) -> dict[str, Any]:
-
     return get_recipe(settings.suite, family, **settings.sft_overrides).to_dict()
 
 
@@ -322,7 +321,6 @@ def stale_tasks(record: dict[str, Any]) -> list[str]:
 
 
 def _task_versions() -> dict[str, int]:
-
     return dict(FAMILY_VERSIONS)
 
 
@@ -341,7 +339,6 @@ def _family_proxies(
 
 
 def _signal_versions() -> dict[str, int]:
-
     return {n: signal_version(n) for n in EXTRA_SIGNALS}
 
 

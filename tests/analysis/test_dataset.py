@@ -67,7 +67,6 @@ def test_push_without_token_is_a_clear_error(built, monkeypatch, tmp_path):
 
 
 def test_tiny_configs_load_with_1225_pairs_per_task(tmp_path):
-
     from datasets import load_dataset
 
 

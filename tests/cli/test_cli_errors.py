@@ -93,7 +93,6 @@ def test_cuda_without_a_gpu_is_refused(folders: dict[str, Path], capsys: pytest.
 def test_an_unexpected_failure_is_one_line_and_debug_shows_the_traceback(
     folders: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-
     def broken(model: str, tokenizer: str | None = None) -> None:
         raise RuntimeError("disk on fire\nsecond line")
 
@@ -112,7 +111,6 @@ def test_an_unexpected_failure_is_one_line_and_debug_shows_the_traceback(
 
 
 def test_a_folder_of_checkpoints_is_pointed_at_its_checkpoints(tmp_path: Path) -> None:
-
     for step in (100, 200):
         save_arch("gpt2", tmp_path / "run" / f"checkpoint-{step}")
     with pytest.raises(SftcastError, match=r"holds checkpoint folders \(checkpoint-100, checkpoint-200\)"):
@@ -131,7 +129,6 @@ def test_the_real_process_prints_no_traceback(folders: dict[str, Path]) -> None:
 
 
 def test_check_causal_lm_accepts_a_decoder_and_refuses_a_hub_id_offline(tmp_path: Path) -> None:
-
     config = check_causal_lm(str(save_arch("gpt2", tmp_path / "gpt2")))
     assert config.model_type == "gpt2"
     with pytest.raises(SftcastError, match="neither a folder nor a Hub id that loads"):

@@ -31,7 +31,6 @@ def test_submit_score_never_imports_gradio() -> None:
 def test_baseline_and_pair_layout_are_cached_on_disk_by_content(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-
     monkeypatch.setenv("SFTCAST_CACHE", str(tmp_path))
     suite = load_suite("zeng2025")
     preds = pd.read_parquet(SUBMISSIONS / "ppl_sc" / "zeng2025.parquet")

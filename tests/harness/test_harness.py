@@ -262,7 +262,6 @@ def test_partially_scored_subset_runs_as_lm_eval_runs_winogrande(
 
 
 def test_cloze_docs_state_single_facts() -> None:
-
     base = {"id": "q", "family": "cbqa", "subset": "nq_open", "choices": ["Oslo", "Rome"], "gold": 1,
             "answer": "Rome", "prompt": "Question: Where was Ann Lee born?\nAnswer:"}  # fmt: skip
     rows = [
@@ -307,7 +306,6 @@ def test_property_docs_state_the_object_value_behind_a_yes_no_question() -> None
 
 @pytest.fixture(scope="module")
 def world_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-
     return prepare_data("micro", 0, tmp_path_factory.mktemp("world") / "data", n_words=400)
 
 
@@ -429,7 +427,6 @@ def test_proxies_are_finite_on_a_random_model(library: dict, setup: dict[str, Pa
 
 
 def test_sftcast_cli_gives_the_library_numbers(library: dict, setup: dict[str, Path], capsys) -> None:
-
     out = setup["root"] / "cli.json"
     argv = ["proxies", "--model", str(setup["model"]), "--data", str(setup["data"]), "--out", str(out),
             "--batch-size", "4"]  # fmt: skip

@@ -88,7 +88,6 @@ def test_rank_errors(micro: dict, tmp_path: Path) -> None:
 
 
 def test_cli_rank(micro: dict, tmp_path: Path, capsys) -> None:
-
     out = tmp_path / "rank.json"
     argv = ["rank", "--models", *micro["models"][:2], "--task", "cms", "--data", str(micro["data"]),
             "--limit", "2", "--batch-size", "4", "--out", str(out)]  # fmt: skip
@@ -104,7 +103,6 @@ def test_cli_rank(micro: dict, tmp_path: Path, capsys) -> None:
 
 @pytest.mark.parametrize("command", [["proxies"], ["produce", "sft"], ["rank"]])
 def test_cli_help(command: list[str], capsys) -> None:
-
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--help"])
     assert exit_info.value.code == 0

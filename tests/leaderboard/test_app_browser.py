@@ -105,7 +105,6 @@ def test_page_loads_ranked_by_score(page, server) -> None:
 
 
 def test_label_noise_is_shown_for_every_suite(page, server) -> None:
-
     summary = page.locator("#noise-summary").inner_text()
     for name in list_suites():
         assert name in summary

@@ -49,7 +49,6 @@ def test_supervised_has_splits_only_unsupervised_has_both(store: ResultsStore) -
 
 
 def test_submit_predict_round_trip_csv(tmp_path: Path) -> None:
-
     assert (
         main(
             [
@@ -255,7 +254,6 @@ def _seeded_pair(tmp_path: Path) -> tuple[Path, ResultsStore]:
 
 
 def test_seed_store_updates_a_builtin_that_gained_a_suite_but_never_an_upload(tmp_path: Path) -> None:
-
     from leaderboard.app import seed_store
 
     committed, store = _seeded_pair(tmp_path)
@@ -311,7 +309,6 @@ def test_seed_store_rescores_builtins_scored_on_older_suite_data(tmp_path: Path)
 
 
 def test_the_suite_digest_follows_the_labels_and_ppl_clm_only() -> None:
-
     suite = load_suite("tiny")
     before = suite.digest()
     suite.models["kshot_props"] = 0.5  # a signal scoring never reads

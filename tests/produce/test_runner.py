@@ -300,8 +300,6 @@ def test_noise_without_repeated_seeds_is_not_a_number():
 
 
 def test_git_commit_of_a_record(tmp_path, monkeypatch):
-
-
     monkeypatch.chdir(tmp_path)
     subprocess.run(["git", "init", "-q"], check=True)
     subprocess.run(["git", "config", "user.email", "t@example.org"], check=True)
@@ -348,7 +346,6 @@ def test_noise_edge_cases_are_stated_not_crashed():
 
 
 def test_label_kind_reads_the_suite_yaml_and_rejects_an_unknown_kind(monkeypatch):
-
     typo = {"label_score": {"cms": "gold_probability"}}
     monkeypatch.setattr(runner, "suite_declaration", lambda suite: typo)
     with pytest.raises(SftcastError, match="label_score of 'cms' is 'gold_probability'; known: acc, em"):

@@ -134,7 +134,6 @@ def test_harness_and_direct_evaluation_agree(setup, family: str) -> None:
 
 
 def test_one_exact_match_rule_for_both_evaluators() -> None:
-
     assert exact_match(" Paris.\nQ: next", "paris") == 1.0  # first line, case, punctuation, spaces
     assert exact_match("Lyon", "Paris") == 0.0 and exact_match("", "Paris") == 0.0
     assert process_generation({"answer": "New  York"}, ["new york!"]) == {"exact_match": 1.0}
@@ -161,7 +160,6 @@ def test_fast_harness_path_gives_the_old_scores(setup, family: str) -> None:
 
 
 def test_cli_sft_and_tasks_export(setup, tmp_path: Path, capsys) -> None:
-
     model_path, data = setup
     assert main(["produce", "tasks", "export", "--preset", "micro", "--dir", str(tmp_path / "t")]) == 0
     assert (tmp_path / "t" / "rag" / "hotpot_qa" / "test.jsonl").exists()
@@ -176,7 +174,6 @@ def test_cli_sft_and_tasks_export(setup, tmp_path: Path, capsys) -> None:
 
 
 def test_sft_variant_refuses_a_named_checkpoint_that_does_not_exist(tmp_path):
-
     pretrain_variant("micro", 1, out=tmp_path, progress_bar=False)
     with pytest.raises(SftcastError, match="no checkpoint 'checkpoint-999'"):
         sft_variant("micro", 1, "cms", out=tmp_path, checkpoint="checkpoint-999")

@@ -203,7 +203,6 @@ def test_tiny_preset_has_about_a_million_parameters() -> None:
 
 
 def test_cli_plan_slurm_and_errors(capsys, tmp_path: Path) -> None:
-
     assert main(["produce", "plan", "--preset", "tiny"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 51 and lines[17].split()[:3] == ["17", "SC+CLM", "DC-0"]
@@ -242,7 +241,6 @@ def test_cli_pretrain_micro_variant_end_to_end(capsys, tmp_path: Path) -> None:
 
 
 def test_a_second_process_on_the_same_run_is_refused(tok, tmp_path: Path) -> None:
-
     run = tmp_path / "busy"
     run.mkdir()
     with FileLock(str(run / "run.lock")):  # another process trains here

@@ -27,7 +27,6 @@ PREDICTORS.register(
 
 
 def _ltc(estimator: str) -> Predictor:
-
     return LearningToCompare(estimator=estimator)
 
 

@@ -69,7 +69,6 @@ class LearningToCompare(Predictor):
 
             return make_pipeline(StandardScaler(), LogisticRegression(random_state=self.random_state))
         if self.estimator == "mlp":
-
             from sklearn.exceptions import ConvergenceWarning
             from sklearn.neural_network import MLPClassifier
 

@@ -103,7 +103,6 @@ class TaskContext:
     def retriever(self) -> Any:
         """The BM25 retriever over the world's passages, built on first use."""
         if self._retriever is None:
-
             self._retriever = Retriever(passages(self.world))
         return self._retriever
 
