@@ -7,3 +7,22 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def micro_data(tmp_path_factory: pytest.TempPathFactory):
+    """The hand-made micro data folder (held-out world text, 8/4/4 records per subset), built once."""
+    from micro_models import write_micro_data
+
+    return write_micro_data(tmp_path_factory.mktemp("micro") / "data")
+
+
+@pytest.fixture(scope="session")
+def micro_world_data(tmp_path_factory: pytest.TempPathFactory):
+    """The micro world's harness data folder as the producer writes it, built once."""
+    from benchmark.produce.harness_data import prepare_data
+
+    return prepare_data("micro", 0, tmp_path_factory.mktemp("micro-world") / "data", n_words=3000)

@@ -17,7 +17,7 @@ torch.set_num_threads(1)
 
 import shutil
 
-from micro_models import micro_tokenizer, save_random_llama, write_micro_data  # noqa: E402
+from micro_models import micro_tokenizer, save_random_llama  # noqa: E402
 
 from benchmark.cli import main
 from benchmark.core.errors import SftcastError  # noqa: E402
@@ -42,7 +42,6 @@ from benchmark.harness.utils import (
     span_corruption_request,
     token_windows,
 )
-from benchmark.produce.harness_data import prepare_data
 from benchmark.produce.run_signals import free_signals
 from benchmark.produce.tasks import build_tasks, export_tasks
 from benchmark.produce.tasks.cloze import cloze_docs, property_docs
@@ -52,10 +51,10 @@ from benchmark.produce.world.templates import statement_prefix
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A data folder (held-out world text + tiny task files) and a random micro Llama with its BPE."""
+def setup(tmp_path_factory: pytest.TempPathFactory, micro_data: Path) -> dict[str, Path]:
+    """The shared micro data folder and a random micro Llama with its BPE."""
     root = tmp_path_factory.mktemp("harness")
-    data = write_micro_data(root / "data")
+    data = micro_data
     model = save_random_llama(root / "model", micro_tokenizer(data), seed=0)
     return {"root": root, "data": data, "model": model}
 
@@ -305,8 +304,8 @@ def test_property_docs_state_the_object_value_behind_a_yes_no_question() -> None
 
 
 @pytest.fixture(scope="module")
-def world_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_data("micro", 0, tmp_path_factory.mktemp("world") / "data", n_words=400)
+def world_data(micro_world_data: Path) -> Path:
+    return micro_world_data
 
 
 @pytest.mark.slow

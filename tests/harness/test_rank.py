@@ -13,7 +13,7 @@ pytest.importorskip("lm_eval")
 pytest.importorskip("lightgbm")
 torch.set_num_threads(1)
 
-from micro_models import micro_tokenizer, save_random_llama, write_micro_data  # noqa: E402
+from micro_models import micro_tokenizer, save_random_llama  # noqa: E402
 
 from benchmark import load_suite  # noqa: E402
 from benchmark.cli import main
@@ -23,9 +23,9 @@ from benchmark.harness.rank import rank_checkpoints  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def micro(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def micro(tmp_path_factory: pytest.TempPathFactory, micro_data: Path) -> dict:
     root = tmp_path_factory.mktemp("rank")
-    data = write_micro_data(root / "data")
+    data = micro_data
     tok = micro_tokenizer(data)
     models = [str(save_random_llama(root / f"m{k}", tok, seed=k, hidden_size=16 * (k + 1))) for k in range(3)]
     return {"root": root, "data": data, "models": models}

@@ -8,12 +8,12 @@ also pre-trains the micro architecture for ``STEPS``; the measurements behind th
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from benchmark.cli import main
 from benchmark.harness import compute_proxies
-from benchmark.produce.harness_data import prepare_data
 from benchmark.produce.presets import pretrain_variant, suite_dir
 
 pytestmark = pytest.mark.slow  # builds and trains models: minutes on 2 cores
@@ -27,7 +27,7 @@ VARIANT, STEPS = 3, 3000  # CLM at the micro grid's middle learning rate; see th
 
 
 @pytest.fixture(scope="module")
-def proxies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+def proxies(tmp_path_factory: pytest.TempPathFactory, micro_world_data: Path) -> dict[str, dict]:
     """Two pre-trained checkpoints through the library; random init of the architecture via the CLI."""
 
 
@@ -38,7 +38,7 @@ def proxies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         run = suite_dir("micro", root / name, 0) / f"v{VARIANT:02d}"
         checkpoints[name] = run / f"checkpoint-{summary['step']}"
     assert checkpoints["long"].name == f"checkpoint-{STEPS}"
-    data = prepare_data("micro", 0, root / "data", n_words=3000)
+    data = micro_world_data
     names = "ppl_clm,ppl_sc,kshot_cms,kshot_rag,kshot_cbqa,kshot_facts,kshot_props"
     long = str(checkpoints["long"])
     argv = ["proxies", "--model", long, "--random-init", "0", "--data", str(data), "--proxies", names,
