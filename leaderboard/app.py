@@ -29,6 +29,7 @@ from leaderboard.ranking import (
     compare,
     interval,
     ranks_within,
+    uncovered_rank,
 )
 from leaderboard.store import DEFAULT_DB, Entry, ResultsStore
 from leaderboard.submission import (
@@ -255,7 +256,12 @@ def leaderboard_frame(
         for s in cell_suites
     }
     for row in rows:
-        got_ranks = [float(per_suite[s][row["Submission"]][0]) for s in row["_suite_acc"]]
+        name = row["Submission"]
+        got_ranks = [
+            float(per_suite[s][name][0]) if s in row["_suite_acc"] else uncovered_rank(len(per_suite[s]))
+            for s in cell_suites
+            if row["_suite_acc"]
+        ]
         row["_mean_rank"] = float(np.mean(got_ranks)) if got_ranks else math.inf
         row["Mean rank"] = MISSING if not got_ranks else f"{row['_mean_rank']:.2f}"
         if len(cell_suites) > 1:
@@ -419,9 +425,11 @@ Suites differ in difficulty and size, so averaging accuracies across them would 
 decide. **The table is ordered by the mean rank across suites** (the default of *Order by*): a
 submission's rank within each selected suite (by its mean accuracy over the selected tasks of that
 suite, among the rows shown; equal accuracies share the mean of their places), averaged over the
-suites it covers. The per-suite ranks show beside it (*Rank · suite*). With one suite selected the
-order is that suite's accuracy order. *Order by: mean accuracy* gives the plain mean over cells.
-A submission that covers fewer suites is ranked on those only.
+selected suites. In a selected suite it does not cover (a method that needs signals the suite lacks),
+a submission ranks after every submission that covers it, so covering one suite well cannot top the
+overall order. The per-suite ranks show beside it (*Rank · suite*, "—" where not covered). With one
+suite selected the order is that suite's accuracy order. *Order by: mean accuracy* gives the plain
+mean over the cells a submission covers.
 
 ## Uncertainty and ranks
 Test pairs that share a model are not independent, so the **CI95** column resamples *models*, not
@@ -585,11 +593,14 @@ def _leaderboard_tab(suites: list[str], tasks: list[str], initial: pd.DataFrame)
     return [suites_sel, tasks_sel, kind, search, protocol, extra, reproduced_only, order], board
 
 
-def _detail_tab(names: list[str], suites: list[str], top: str | None) -> tuple[list[Any], list[Any]]:
-    """The detail view's selectors and outputs; returns ``(inputs, outputs)``."""
+def _detail_tab(
+    names: list[str], suites: list[str], top: str | None, top_suite: str | None
+) -> tuple[list[Any], list[Any]]:
+    """The detail view's selectors and outputs, opened on ``top`` in a suite it covers; returns
+    ``(inputs, outputs)``."""
     with gr.Row():
         d_name = gr.Dropdown(names, value=top, label="Submission", elem_id="detail-name")
-        d_suite = gr.Dropdown(suites, value=suites[0] if suites else None, label="Suite")
+        d_suite = gr.Dropdown(suites, value=top_suite, label="Suite")
         d_protocol = gr.Dropdown(list(PROTOCOLS), value="splits", label="Protocol")
     d_md = gr.Markdown()
     d_table = gr.Dataframe(interactive=False, label="Per task")
@@ -711,6 +722,8 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
     )
     initial = leaderboard_frame(entries, credits=store.credits("splits"))
     top = str(initial["Submission"].iloc[0]) if len(initial) else None
+    covered = sorted(store.get(top).results) if top else []
+    top_suite = covered[0] if covered else (suites[0] if suites else None)
     noise = suite_noise_views()
 
     def table(*filters):
@@ -742,7 +755,7 @@ def build_app(store: ResultsStore, mirror: Any = None) -> Any:
             with gr.Tab("Leaderboard", id="leaderboard"):
                 filters, board = _leaderboard_tab(suites, tasks, initial)
             with gr.Tab("Submission detail", id="detail") as detail_tab:
-                detail_inputs, detail_outputs = _detail_tab(names, suites, top)
+                detail_inputs, detail_outputs = _detail_tab(names, suites, top, top_suite)
             with gr.Tab("Submit", id="submit"):
                 upload, up_button, up_status = _submit_tab()
             with gr.Tab("Suites & label noise", id="noise", elem_id="noise-tab"):

@@ -245,12 +245,22 @@ def ranks_within(acc: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {n: 1.0 + greater[k] + 0.5 * equal[k] for k, n in enumerate(names)}
 
 
+def uncovered_rank(n_covering: int) -> float:
+    """The rank a submission takes in a selected suite it does not cover: after all that do."""
+    return float(n_covering + 1)
+
+
 def mean_rank_draws(per_suite: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Each submission's mean over suites of its per-suite rank, per draw (suites it covers only)."""
-    ranks: dict[str, list[np.ndarray]] = {}
+    """Each submission's mean over the suites of its per-suite rank, per draw; in a suite it does not
+    cover it ranks after every submission that does (``uncovered_rank``)."""
+    names = sorted({n for acc in per_suite.values() for n in acc})
+    n_draws = max((len(np.atleast_1d(v)) for acc in per_suite.values() for v in acc.values()), default=1)
+    ranks: dict[str, list[np.ndarray]] = {n: [] for n in names}
     for acc in per_suite.values():
-        for name, r in ranks_within(acc).items():
-            ranks.setdefault(name, []).append(r)
+        within = ranks_within(acc)
+        for name in names:
+            missing = np.full(n_draws, uncovered_rank(len(acc)))
+            ranks[name].append(within[name] if name in within else missing)
     return {name: np.mean(np.stack(rs), axis=0) for name, rs in ranks.items()}
 
 

@@ -115,7 +115,8 @@ def _entry(name: str, accs: dict[str, float]) -> Entry:
 
 
 def test_order_across_suites_is_not_decided_by_a_suite_s_difficulty() -> None:
-    """P covers both suites; X only the easy one (last there), Y only the hard one (first there)."""
+    """P covers both suites; X only the easy one (last there), Y only the hard one (first there). A
+    suite a submission does not cover ranks it after all that do, so P, good on both, leads."""
     entries = [
         _entry("P", {"easy": 0.95, "hard": 0.50}),
         _entry("X", {"easy": 0.90}),
@@ -124,8 +125,8 @@ def test_order_across_suites_is_not_decided_by_a_suite_s_difficulty() -> None:
     by_acc = leaderboard_frame(entries, extra=[], order="mean accuracy")
     assert by_acc["Submission"].tolist() == ["X", "P", "Y"]  # the easy suite decides
     board = leaderboard_frame(entries, extra=[])
-    assert board["Submission"].tolist() == ["Y", "P", "X"]
-    assert board["Mean rank"].tolist() == ["1.00", "1.50", "2.00"]
+    assert board["Submission"].tolist() == ["P", "Y", "X"]
+    assert board["Mean rank"].tolist() == ["1.50", "2.00", "2.50"]  # X: 2 on easy, 3 (uncovered) on hard
     assert board.set_index("Submission").loc["P", ["Rank · easy", "Rank · hard"]].tolist() == ["1", "2"]
     # making the hard suite easier for everyone changes no rank
     easier = [
@@ -138,7 +139,7 @@ def test_order_across_suites_is_not_decided_by_a_suite_s_difficulty() -> None:
         )
         for e in entries
     ]
-    assert leaderboard_frame(easier, extra=[])["Submission"].tolist() == ["Y", "P", "X"]
+    assert leaderboard_frame(easier, extra=[])["Submission"].tolist() == ["P", "Y", "X"]
     one = leaderboard_frame(entries, suites=["easy"], extra=[])
     assert one["Submission"].tolist()[:2] == ["P", "X"] and "Rank · easy" not in one.columns
 
@@ -153,7 +154,7 @@ def test_mean_rank_ranges_use_the_same_draws(store: ResultsStore) -> None:
         best, worst = r.best[name], r.worst[name]
         assert board.loc[name, RANK_RANGE] == (str(best) if best == worst else f"{best}–{worst}")
         lo, hi = r.ci95[name]
-        assert lo <= float(board.loc[name, "Mean rank"]) <= hi
+        assert lo - 0.005 <= float(board.loc[name, "Mean rank"]) <= hi + 0.005  # shown to 2 decimals
     assert r.best[top] == 1 and r.worst["ltc_lightgbm"] < r.best["random"]
 
 
@@ -172,3 +173,11 @@ def test_detail_view_uses_the_model_level_interval_and_names_neighbours(store: R
     above, below = near[near.index("ltc_mlp") - 1], near[near.index("ltc_mlp") + 1]
     assert f"vs `{above}`: -0.0" in text and f"vs `{below}`: +0.0" in text
     assert f"P(ltc_mlp beats {below}) = 0." in text
+
+
+def test_mean_rank_draws_with_a_suite_no_shown_submission_covers() -> None:
+    """A suite whose cells none of the shown submissions covers ranks them all alike there."""
+    from leaderboard.ranking import mean_rank_draws
+
+    draws = mean_rank_draws({"a": {"x": np.array([0.9, 0.8]), "y": np.array([0.5, 0.6])}, "b": {}})
+    assert draws["x"].tolist() == [1.0, 1.0] and draws["y"].tolist() == [1.5, 1.5]
