@@ -28,8 +28,9 @@ from benchmark.core.predictors.proxy import ZScorePredictor
 from benchmark.core.protocol import predict
 from benchmark.core.schema import Suite
 from benchmark.core.scoring import pair_credits
+from benchmark.core.vocab import PROXIES
 
-SINGLE = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
+SINGLE = PROXIES  # the single-proxy predictors are named after their proxy
 
 
 def _credits(suite: Suite, name: str, protocol: str, seed: int) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from pathlib import Path
 from benchmark.cli.options import device_options, harness_options, resolve_device
 from benchmark.core.errors import SftcastError
 from benchmark.core.schema import TASKS, list_suites, load_suite
+from benchmark.core.vocab import PROXIES
 from benchmark.harness import compute_proxies
 from benchmark.harness.checks import check_causal_lm, check_device
 from benchmark.harness.paper import compute_paper_proxies
@@ -31,8 +32,6 @@ from benchmark.harness.rank import (
 )
 from benchmark.produce.harness_data import default_data_dir
 from benchmark.produce.sft import load_model
-
-PAPER_PROXIES = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="dev", help="split the k-shot proxies evaluate (default: dev)")
     p.add_argument(
         "--proxies",
-        default=",".join(PAPER_PROXIES),
+        default=",".join(PROXIES),
         help="comma-separated proxy names (default: all five)",
     )
     p.add_argument(
@@ -153,7 +152,7 @@ def cmd_proxies(args: argparse.Namespace) -> int:
     proxies = [p.strip() for p in args.proxies.split(",") if p.strip()]
     check_device(args.device)
     check_causal_lm(args.model)
-    if paper and args.proxies != ",".join(PAPER_PROXIES):
+    if paper and args.proxies != ",".join(PROXIES):
         raise SftcastError("--data paper computes the five proxies: drop --proxies")
     if paper and args.random_init is None:
         record = _compute_paper(args, args.model)

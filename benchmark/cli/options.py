@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from benchmark.harness.evaluator import BACKENDS, DEFAULT_BACKEND
+
 DEVICE_HELP = "auto (cuda when torch sees a GPU, else cpu), cpu, cuda or cuda:N (default: auto)"
 
 
@@ -30,8 +32,8 @@ def harness_options() -> argparse.ArgumentParser:
     parent.add_argument("--batch-size", type=int, default=8, help="(default: 8)")
     parent.add_argument(
         "--backend",
-        choices=("sftcast_hf", "hf"),
-        default="sftcast_hf",
+        choices=BACKENDS,
+        default=DEFAULT_BACKEND,
         help="lm-eval model: sftcast_hf shares each prompt across its answers (default); hf is "
         "lm-eval's stock model (the same numbers, slower)",
     )

@@ -19,7 +19,7 @@ from benchmark.core.errors import SftcastError
 from benchmark.core.schema import suite_declaration
 from benchmark.harness.checks import check_device
 from benchmark.produce.collect import collect_suite, records_frame
-from benchmark.produce.presets import get_preset, get_variant, plan, pretrain_variant, slurm_script
+from benchmark.produce.presets import PRESETS, get_preset, get_variant, plan, pretrain_variant, slurm_script
 from benchmark.produce.suite_runner import (
     RECORDS_DIR,
     RunSettings,
@@ -29,8 +29,7 @@ from benchmark.produce.suite_runner import (
     run_suite,
 )
 
-SUITES = ("micro", "tiny", "small", "paper1b")
-PRESET_HELP = f"preset: {', '.join(SUITES)} (default: tiny)"
+PRESET_HELP = f"preset: {', '.join(PRESETS.names())} (default: tiny)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -97,35 +97,17 @@ def cmd_sft(args: argparse.Namespace) -> int:
     check_device(args.device)
     if args.model is not None:
         check_causal_lm(args.model)
+    common = {"seed": args.seed, "sft_seeds": args.sft_seeds, "init": args.init,
+              "device": resolve_device(args.device), "evaluator": args.evaluator, **overrides}  # fmt: skip
+    if args.variant is None:
+        data = args.data or suite_tasks_dir(args.suite, args.out, args.world_seed)
     for family in families:
         if args.variant is not None:
             result = sft_variant(
-                args.suite,
-                args.variant,
-                family,
-                out=args.out,
-                seed=args.seed,
-                sft_seeds=args.sft_seeds,
-                init=args.init,
-                device=resolve_device(args.device),
-                evaluator=args.evaluator,
-                world_seed=args.world_seed,
-                **overrides,
+                args.suite, args.variant, family, out=args.out, world_seed=args.world_seed, **common
             )
         else:
-            data = args.data or suite_tasks_dir(args.suite, args.out, args.world_seed)
-            result = run_sft(
-                args.model,
-                family,
-                data,
-                preset=args.suite,
-                sft_seeds=args.sft_seeds,
-                seed=args.seed,
-                init=args.init,
-                device=resolve_device(args.device),
-                evaluator=args.evaluator,
-                **overrides,
-            )
+            result = run_sft(args.model, family, data, preset=args.suite, **common)
         keys = ("family", "init", "score", "paper_metric", *SCORE_KINDS, "seed_std", "time_s")
         print(json.dumps({k: result.get(k) for k in keys}))
     return 0

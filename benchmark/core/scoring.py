@@ -197,6 +197,11 @@ def _pair_key(task: np.ndarray, split: np.ndarray, a: np.ndarray, b: np.ndarray,
 LAYOUT_VERSION = 1
 
 
+def _meta_digest(suite: Suite) -> str:
+    """A hash of the suite's YAML declaration: with ``Suite.digest`` it keys what the scorer caches."""
+    return hashlib.sha256(json.dumps(suite.meta, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _layout(suite: Suite, protocol: str, seed: int) -> dict[str, np.ndarray]:
     """The protocol's test pairs with their truth, as integer and float arrays in ``expected_pairs``'
     order: ``task`` (position in ``suite.tasks``), ``split``, ``a``, ``b`` (model positions),
@@ -205,7 +210,7 @@ def _layout(suite: Suite, protocol: str, seed: int) -> dict[str, np.ndarray]:
     Built once from ``expected_pairs`` and ``suite_pairs`` (the one place pairs are made), then
     kept on the suite and in ``cache_dir()`` under the suite's content, like the baseline.
     """
-    meta = hashlib.sha256(json.dumps(suite.meta, sort_keys=True, default=str).encode()).hexdigest()
+    meta = _meta_digest(suite)
     mem = ("scoring-layout", suite.digest(), meta, protocol, seed)  # by content, as on disk
     if mem in suite.cache:
         return suite.cache[mem]
@@ -336,7 +341,7 @@ def _baseline_accuracy(suite: Suite, protocol: str, seed: int) -> dict[str, floa
     """
     if BASELINE not in suite.proxies:
         return None
-    meta = hashlib.sha256(json.dumps(suite.meta, sort_keys=True, default=str).encode()).hexdigest()
+    meta = _meta_digest(suite)
     key = (suite.name, suite.digest(), protocol, seed)
     if key in _baseline_cache:
         return _baseline_cache[key]

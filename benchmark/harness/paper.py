@@ -44,7 +44,6 @@ from benchmark.harness.paper_utils import local_rows
 from benchmark.harness.real import REAL_DATASETS, load_real
 from benchmark.harness.records import make_record
 
-PAPER_PROXIES = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
 EVAL_SPLIT = "validation"
 DEFAULT_OUT = Path("runs/paper_data")
 STOCK_GEN_TOKENS = 256  # HFLM's max_gen_toks: the stock generative tasks set none
@@ -301,7 +300,7 @@ _IgnoreTags.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def paper_tasks() -> list[str]:
-    """The lm-eval tasks and groups of the five proxies, in ``PAPER_PROXIES`` order."""
+    """The lm-eval tasks and groups of the five proxies, in ``PROXIES`` order."""
     return ["ppl_clm", "ppl_sc", "paper_kshot_cms", "paper_kshot_rag", "paper_kshot_cbqa"]
 
 

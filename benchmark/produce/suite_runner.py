@@ -189,15 +189,10 @@ def sft_on_current_tasks(family: str, result: dict[str, Any]) -> bool:
     return result.get("task_version", 1) == FAMILY_VERSIONS.get(family, 1)
 
 
-def _sft_current(settings: RunSettings, family: str, result: dict[str, Any], kinds: list[str]) -> bool:
+def _sft_current(settings: RunSettings, family: str, result: dict[str, Any]) -> bool:
     """Whether an SFT result ran the current recipe on the family's current tasks
-    (``sft_on_current_tasks``) and holds every score kind in ``kinds`` (a key that is there may be
-    None: ``em`` of CMS)."""
-    return (
-        result.get("recipe") == _recipe(settings, family)
-        and sft_on_current_tasks(family, result)
-        and all(k in result for k in kinds)
-    )
+    (``sft_on_current_tasks``)."""
+    return result.get("recipe") == _recipe(settings, family) and sft_on_current_tasks(family, result)
 
 
 def _sft_result(settings: RunSettings, run: Path, checkpoint: Path, family: str, seed: int) -> dict[str, Any]:
@@ -349,7 +344,7 @@ def stale_sft(settings: RunSettings, record: dict[str, Any]) -> list[str]:
     for f in settings.families:
         label, result = label_kind(settings.suite, f), record.get("sft", {}).get(f) or {}
         missing = label is not None and result.get(label) is None  # absent, or None (a failed metric)
-        if missing or not _sft_current(settings, f, result, []):
+        if missing or not _sft_current(settings, f, result):
             stale.append(f)
     return stale
 
