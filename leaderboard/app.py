@@ -20,7 +20,8 @@ import pandas as pd
 from benchmark.analysis.plots import noise_view, result_gap_quintile_figure, result_topk_figure
 from benchmark.core.errors import SftcastError
 from benchmark.core.protocol import SUBMISSION_PROTOCOLS
-from benchmark.core.schema import TASKS, list_suites, load_suite
+from benchmark.core.schema import list_suites, load_suite
+from benchmark.core.vocab import TASKS
 from leaderboard.hub import ResultsMirror
 from leaderboard.ranking import (
     bootstrap_accuracies,
@@ -400,8 +401,8 @@ ABOUT = """
 ## The task
 Given two LLM checkpoints pre-trained with different recipes (objective, data mixture, learning rate,
 domain tagging, length filter), **predict which one will score higher after supervised fine-tuning (SFT)**
-on a task family -- using only signals available before fine-tuning: perplexities and k-shot scores
-("proxies"), plus the pre-training configuration. Task families: closed-book multiple-choice style
+on a task -- using only signals available before fine-tuning: perplexities and k-shot scores
+("proxies"), plus the pre-training configuration. Tasks: closed-book multiple-choice style
 classification (`cms`), retrieval-augmented QA (`rag`) and closed-book QA (`cbqa`).
 
 A predictor outputs, for each pair (a, b), `prob_a_better` = P(a is better than b after SFT).

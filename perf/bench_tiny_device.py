@@ -1,9 +1,9 @@
 """One tiny variant end to end on a device: pre-training and SFT timed, outcomes against the CPU record.
 
-    python perf/bench_tiny_device.py --device cuda --variant 3 --family cms
+    python perf/bench_tiny_device.py --device cuda --variant 3 --task cms
 
 Pre-trains variant ``--variant`` of the tiny suite (seed 0) on ``--device``, fine-tunes its final
-checkpoint on ``--family`` with the suite's recipe (direct evaluator: lm-eval is not needed), and
+checkpoint on ``--task`` with the suite's recipe (direct evaluator: lm-eval is not needed), and
 prints each phase's seconds with the final training loss and the SFT scores beside those of the
 committed CPU record (``benchmark/suites/records/tiny/seed0/vNN.json``). Kernels differ between
 devices, so the numbers are close, not identical; the table shows the differences. ``--steps``
@@ -31,7 +31,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cuda")
     ap.add_argument("--variant", type=int, default=3)
-    ap.add_argument("--family", choices=("cms", "rag", "cbqa"), default="cms")
+    ap.add_argument("--task", choices=("cms", "rag", "cbqa"), default="cms")
     ap.add_argument("--out", default="runs/bench_device", help="runs folder (default: runs/bench_device)")
     ap.add_argument("--steps", type=int, default=None, help="pre-training and SFT steps (smoke test)")
     args = ap.parse_args()
@@ -49,7 +49,7 @@ def main() -> None:
     pretrain_s = time.perf_counter() - t0
     final = list_checkpoints(run)[-1][1]
     t1 = time.perf_counter()
-    result = run_sft(final, args.family, data_dir(RunSettings(out=args.out)), preset="tiny",
+    result = run_sft(final, args.task, data_dir(RunSettings(out=args.out)), preset="tiny",
                      device=args.device, evaluator="direct", **sft_overrides)  # fmt: skip
     sft_s = time.perf_counter() - t1
 
@@ -57,9 +57,9 @@ def main() -> None:
     mine = {"final_loss": loss_stats(run / "loss.jsonl")["final_loss"],
             **{k: result[k] for k in SCORE_KINDS if result.get(k) is not None}}  # fmt: skip
     cpu = {"final_loss": record["pretrain"]["final_loss"],
-           **{k: record["sft"][args.family].get(k) for k in mine if k != "final_loss"}}  # fmt: skip
+           **{k: record["sft"][args.task].get(k) for k in mine if k != "final_loss"}}  # fmt: skip
     print(f"tiny variant {args.variant} on {name}: {summary['step']} pre-training steps, "
-          f"{args.family} SFT {result['recipe']['steps']} steps")  # fmt: skip
+          f"{args.task} SFT {result['recipe']['steps']} steps")  # fmt: skip
     print(f"seconds: pre-training {pretrain_s:.1f} (of which {summary.get('session_s', 0):.1f} in the loop), "
           f"SFT + evaluation {sft_s:.1f}")  # fmt: skip
     print("| value | this device | CPU record | difference |\n|---|---|---|---|")

@@ -31,21 +31,21 @@ def heldout_texts(n: int = 24, seed: int = 0) -> list[str]:
             for _ in range(n)]  # fmt: skip
 
 
-def records(family: str, subset: str, split: str, n: int) -> list[dict[str, Any]]:
+def records(task: str, subset: str, split: str, n: int) -> list[dict[str, Any]]:
     """Task records whose candidates differ in length (1 to ~8 tokens); RAG passages of 30-90 words
     make 5-shot prompts several times the context, CMS prompts short enough to fit or not."""
-    rng = np.random.default_rng(zlib.crc32(f"{family}/{subset}/{split}".encode()))
+    rng = np.random.default_rng(zlib.crc32(f"{task}/{subset}/{split}".encode()))
     out = []
     for i in range(n):
         k = int(rng.integers(len(COLOURS)))
-        if family == "cms":
+        if task == "cms":
             choices, gold = ["yes", "no"], int(rng.integers(2))
             prompt = f"{_sentence(rng, int(rng.integers(3, 40)))} Is the cup {COLOURS[k]}?"
         else:
             choices, gold = COLOURS, k
             passage = f"Passage: {_sentence(rng, int(rng.integers(30, 90)))} The cup is {COLOURS[k]}.\n"
-            prompt = f"{passage if family == 'rag' else ''}Question: what colour is the cup?\nAnswer:"
-        out.append({"id": f"{family}/{subset}/{split}/{i}", "family": family, "subset": subset,
+            prompt = f"{passage if task == 'rag' else ''}Question: what colour is the cup?\nAnswer:"
+        out.append({"id": f"{task}/{subset}/{split}/{i}", "task": task, "subset": subset,
                     "prompt": prompt, "choices": choices, "gold": gold, "answer": choices[gold]})  # fmt: skip
     return out
 
@@ -55,11 +55,11 @@ def write_long_data(data: Path) -> Path:
     data.mkdir(parents=True, exist_ok=True)
     lines = [json.dumps({"id": f"heldout-{i}", "text": t}) for i, t in enumerate(heldout_texts())]
     (data / "heldout_text.jsonl").write_text("\n".join(lines) + "\n")
-    for family, subset in (("cms", "boolq"), ("rag", "nq_open"), ("cbqa", "trivia_qa")):
+    for task, subset in (("cms", "boolq"), ("rag", "nq_open"), ("cbqa", "trivia_qa")):
         for split, n in {"train": 8, "dev": 3}.items():
-            path = data / family / subset / f"{split}.jsonl"
+            path = data / task / subset / f"{split}.jsonl"
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("".join(json.dumps(r) + "\n" for r in records(family, subset, split, n)))
+            path.write_text("".join(json.dumps(r) + "\n" for r in records(task, subset, split, n)))
     return data
 
 

@@ -19,20 +19,20 @@ COLOURS = ["red", "blue", "green", "white"]
 SUBSETS = {"cms": ["boolq", "piqa"], "rag": ["nq_open"], "cbqa": ["trivia_qa"]}
 
 
-def micro_records(family: str, subset: str, split: str, n: int) -> list[dict]:
+def micro_records(task: str, subset: str, split: str, n: int) -> list[dict]:
     """``n`` task records of one subset: yes/no questions (cms) or a colour among four (rag, cbqa)."""
-    rng = np.random.default_rng(zlib.crc32(f"{family}/{subset}/{split}".encode()))
+    rng = np.random.default_rng(zlib.crc32(f"{task}/{subset}/{split}".encode()))
     out = []
     for i in range(n):
         colour = COLOURS[int(rng.integers(4))]
-        if family == "cms":
+        if task == "cms":
             choices, gold = ["yes", "no"], int(rng.integers(2))
             prompt = f"Is the cup {colour}?"
         else:
             choices, gold = COLOURS, COLOURS.index(colour)
-            passage = f"Passage: the cup is {colour}.\n" if family == "rag" else ""
+            passage = f"Passage: the cup is {colour}.\n" if task == "rag" else ""
             prompt = f"{passage}Question: what colour is the cup?\nAnswer:"
-        out.append({"id": f"{family}/{subset}/{split}/{i}", "family": family, "subset": subset,
+        out.append({"id": f"{task}/{subset}/{split}/{i}", "task": task, "subset": subset,
                     "prompt": prompt, "choices": choices, "gold": gold, "answer": choices[gold]})  # fmt: skip
     return out
 
@@ -41,12 +41,12 @@ def write_micro_data(data: Path, n_words: int = 1200) -> Path:
     """A data folder: held-out micro-world text and 8/4/4 train/dev/test records per subset."""
 
     prepare_heldout(data, "micro", seed=0, n_words=n_words)
-    for family, subsets in SUBSETS.items():
+    for task, subsets in SUBSETS.items():
         for subset in subsets:
             for split, n in {"train": 8, "dev": 4, "test": 4}.items():
-                path = data / family / subset / f"{split}.jsonl"
+                path = data / task / subset / f"{split}.jsonl"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                records = micro_records(family, subset, split, n)
+                records = micro_records(task, subset, split, n)
                 path.write_text("".join(json.dumps(r) + "\n" for r in records))
     return data
 

@@ -61,23 +61,21 @@ def _ratio(spread: float, noise: float) -> float:
     return spread / noise if noise > 0 else float("inf")
 
 
-def noise_table(
-    seeds: pd.DataFrame, label_score: Any = None, families: list[str] | None = None
-) -> pd.DataFrame:
-    """Noise figures for every family × score kind of a suite's ``seeds`` table.
+def noise_table(seeds: pd.DataFrame, label_score: Any = None, tasks: list[str] | None = None) -> pd.DataFrame:
+    """Noise figures for every task × score kind of a suite's ``seeds`` table.
 
-    ``seeds`` has one row per (model, seed) with ``model_id``, ``seed`` and ``sft_<family>_<kind>``
+    ``seeds`` has one row per (model, seed) with ``model_id``, ``seed`` and ``sft_<task>_<kind>``
     columns (as ``sftcast produce collect`` writes ``<suite>_seeds.csv``). ``label_score`` maps each
-    family to the kind it uses as its label (anything but a mapping means none); that row gets
-    ``is_label`` True. ``families`` defaults to those with an ``sft_<family>`` column.
+    task to the kind it uses as its label (anything but a mapping means none); that row gets
+    ``is_label`` True. ``tasks`` defaults to those with an ``sft_<task>`` column.
     """
     label_score = label_score if isinstance(label_score, dict) else {}
-    if families is None:
-        families = [c[4:] for c in seeds.columns if c.startswith("sft_") and c.count("_") == 1]
+    if tasks is None:
+        tasks = [c[4:] for c in seeds.columns if c.startswith("sft_") and c.count("_") == 1]
     rows = []
-    for family in families:
+    for task in tasks:
         for kind in SCORE_KINDS:
-            column = f"sft_{family}_{kind}"
+            column = f"sft_{task}_{kind}"
             if column not in seeds.columns:
                 continue
             frame = pd.DataFrame(
@@ -85,8 +83,8 @@ def noise_table(
             ).dropna()
             if frame.empty:
                 continue
-            is_label = label_score.get(family) == kind
-            rows.append({"family": family, "score": kind, "is_label": is_label, **seed_noise(frame)})
+            is_label = label_score.get(task) == kind
+            rows.append({"task": task, "score": kind, "is_label": is_label, **seed_noise(frame)})
     return pd.DataFrame(rows)
 
 
@@ -108,7 +106,7 @@ def label_rows(table: pd.DataFrame | None) -> pd.DataFrame:
 def format_noise(table: pd.DataFrame) -> str:
     """A markdown table of ``noise_table``'s output."""
     lines = [
-        "| family | score (label in bold) | variants (with 2 seeds) | spread (std across variants) "
+        "| task | score (label in bold) | variants (with 2 seeds) | spread (std across variants) "
         "| seed std | ratio | label flips |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -116,32 +114,32 @@ def format_noise(table: pd.DataFrame) -> str:
         mark = " ✓" if r.passes_bar else ""
         score = f"**{r.score}**" if r.is_label else r.score
         if not r.n_repeated:
-            lines.append(f"| {r.family} | {score} | {r.n_variants} (0) | {r.spread:.4f} | n/a | n/a | n/a |")
+            lines.append(f"| {r.task} | {score} | {r.n_variants} (0) | {r.spread:.4f} | n/a | n/a | n/a |")
             continue
         lines.append(
-            f"| {r.family} | {score} | {r.n_variants} ({r.n_repeated}) | {r.spread:.4f} | {r.seed_std:.4f} "
+            f"| {r.task} | {score} | {r.n_variants} ({r.n_repeated}) | {r.spread:.4f} | {r.seed_std:.4f} "
             f"| **{r.ratio:.2f}**{mark} | {_pct(r.label_flip_rate, 1)} of {r.n_flip_pairs} |"
         )
     return "\n".join(lines)
 
 
-def noise_summary(name: str, table: pd.DataFrame | None, families: list[str] | None = None) -> str:
-    """One markdown sentence on a suite's label noise (the label score of each family); a family of
-    ``families`` without reruns of its label score is named as unknown, never counted as passing."""
+def noise_summary(name: str, table: pd.DataFrame | None, tasks: list[str] | None = None) -> str:
+    """One markdown sentence on a suite's label noise (the label score of each task); a task of
+    ``tasks`` without reruns of its label score is named as unknown, never counted as passing."""
     if table is None or table.empty:
         return f"**{name}**: no seed reruns, so the share of labels decided by seed noise is unknown."
     labels = label_rows(table)
     if labels.empty:
         return f"**{name}**: no variant has two seeds of its label score, so its label noise is unknown."
-    unknown = [f for f in families or [] if f not in set(labels["family"])]
-    flips = ", ".join(f"{_pct(r.label_flip_rate)} ({r.family})" for r in labels.itertuples())
-    ratios = ", ".join(f"{r.ratio:.1f} ({r.family})" for r in labels.itertuples())
+    unknown = [f for f in tasks or [] if f not in set(labels["task"])]
+    flips = ", ".join(f"{_pct(r.label_flip_rate)} ({r.task})" for r in labels.itertuples())
+    ratios = ", ".join(f"{r.ratio:.1f} ({r.task})" for r in labels.itertuples())
     n = int(labels["n_repeated"].max())
-    failing = [r.family for r in labels.itertuples() if not r.passes_bar]
+    failing = [r.task for r in labels.itertuples() if not r.passes_bar]
     verdict = (
         f"below the {QUALITY_BAR:.0f}× quality bar in {', '.join(failing)}"
         if failing
-        else f"above the {QUALITY_BAR:.0f}× quality bar in every family"
+        else f"above the {QUALITY_BAR:.0f}× quality bar in every task"
         + (" with reruns of its label score" if unknown else "")
     )
     if unknown:

@@ -103,11 +103,11 @@ def result_topk_figure(result: dict[str, Any], title: str = "") -> Figure:
 
 
 def noise_figure(seeds: Any, noise: Any, title: str = "") -> Figure:
-    """Seed 0 against seed 1 label score of every variant run twice, one panel per task family
+    """Seed 0 against seed 1 label score of every variant run twice, one panel per task
     whose label has such variants (``benchmark.analysis.noise.label_rows``).
 
     ``seeds`` is a suite's seeds table, ``noise`` its ``benchmark.analysis.noise.noise_table``; each panel's
-    title carries the family's spread/noise ratio and label flip rate. Points near the diagonal
+    title carries the task's spread/noise ratio and label flip rate. Points near the diagonal
     are reproducible; the spread along it is what the labels measure. Ticks on the bottom edge
     mark every variant's seed-0 score (the whole suite's spread).
     """
@@ -120,7 +120,7 @@ def noise_figure(seeds: Any, noise: Any, title: str = "") -> Figure:
     axes = list(grid[0])
     seed_a, seed_b = sorted(seeds["seed"].unique())[:2]
     for ax, row in zip(axes, labels.itertuples(), strict=True):
-        column = f"sft_{row.family}_{row.score}"
+        column = f"sft_{row.task}_{row.score}"
         wide = seeds.pivot_table(index="model_id", columns="seed", values=column)
         wide = wide.reindex(columns=[seed_a, seed_b]).dropna()
         ax.scatter(wide[seed_a], wide[seed_b], s=18)
@@ -134,7 +134,7 @@ def noise_figure(seeds: Any, noise: Any, title: str = "") -> Figure:
         ax.plot(every, [lo] * len(every), "|", color="C1", ms=10, alpha=0.7, label=rug)
         ax.legend(fontsize=7, loc="upper left")
         ax.set_xlabel(f"{row.score}, seed {seed_a}")
-        caption = f"{row.family}: ratio {row.ratio:.1f}, flips {row.label_flip_rate:.0%}"
+        caption = f"{row.task}: ratio {row.ratio:.1f}, flips {row.label_flip_rate:.0%}"
         ax.set_title(f"{title} {caption}".strip(), fontsize=9)
         ax.set_ylabel(f"{row.score}, seed {seed_b}")
     fig.tight_layout()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from benchmark.cli.options import device_options, harness_options, resolve_device
 from benchmark.core.errors import SftcastError
-from benchmark.core.schema import TASKS, list_suites, load_suite
-from benchmark.core.vocab import PROXIES
+from benchmark.core.schema import list_suites, load_suite
+from benchmark.core.vocab import PROXIES, TASKS
 from benchmark.harness import compute_proxies
 from benchmark.harness.checks import check_causal_lm, check_device
 from benchmark.harness.paper import compute_paper_proxies
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--data",
         default=None,
         help="'paper': the paper's real datasets, by Hub id or from --data-dir (docs/own-checkpoints.md); "
-        "or a data folder: heldout_text.jsonl + <family>/<subset>/<split>.jsonl "
+        "or a data folder: heldout_text.jsonl + <task>/<subset>/<split>.jsonl "
         "(default: runs/proxy_data/WORLD-seedWORLD_SEED, written from the world when missing)",
     )
     add_paper_options(p)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmark.cli.options import device_options, resolve_device
 from benchmark.core.errors import SftcastError
-from benchmark.core.vocab import FAMILIES, SCORE_KINDS
+from benchmark.core.vocab import SCORE_KINDS, TASKS
 from benchmark.harness.checks import check_causal_lm, check_device
 from benchmark.produce.presets import get_preset
 from benchmark.produce.sft import run_sft
@@ -20,7 +20,7 @@ from benchmark.produce.suite_runner import sft_variant, suite_tasks_dir
 from benchmark.produce.tasks import build_tasks, export_tasks, task_stats
 from benchmark.produce.world import World
 
-FAMILY_CHOICES = ("cms", "rag", "cbqa", "all")
+TASK_CHOICES = ("cms", "rag", "cbqa", "all")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sft",
         parents=[device_options()],
-        help="fine-tune a variant's checkpoint on a task family and score its test split",
+        help="fine-tune a variant's checkpoint on a task and score its test split",
     )
     p.add_argument(
         "--preset", dest="suite", default="tiny", help="preset whose recipe and world to use (default: tiny)"
@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--data", default=None, help="exported tasks folder (default: the suite's, built on demand)"
     )
-    p.add_argument("--task", choices=FAMILY_CHOICES, required=True, help="task family, or all three")
+    p.add_argument("--task", choices=TASK_CHOICES, required=True, help="task, or all three")
     p.add_argument("--sft-seeds", type=int, default=1, help="SFT runs to average (default: 1)")
     p.add_argument("--seed", type=int, default=0, help="pre-training run and first SFT seed (default: 0)")
     p.add_argument("--world-seed", type=int, default=0, help="seed of the world and its tasks (default: 0)")
@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     tasks = sub.add_parser("tasks", help="the CMS, RAG and CBQA task files generated from a world")
     tsub = tasks.add_subparsers(dest="tasks_command", metavar="SUBCOMMAND", required=True)
-    p = tsub.add_parser("export", help="write <dir>/<family>/<subset>/<split>.jsonl and print their sizes")
+    p = tsub.add_parser("export", help="write <dir>/<task>/<subset>/<split>.jsonl and print their sizes")
     p.add_argument("--preset", dest="suite", default="tiny", help="preset whose world to use (default: tiny)")
     p.add_argument("--world-seed", type=int, default=0, help="seed of the world and its tasks (default: 0)")
     p.add_argument("--dir", required=True, help="output folder")
@@ -89,7 +89,7 @@ def _overrides(items: list[str]) -> dict[str, float | int]:
 
 
 def cmd_sft(args: argparse.Namespace) -> int:
-    families = list(FAMILIES) if args.task == "all" else [args.task]
+    tasks = list(TASKS) if args.task == "all" else [args.task]
     overrides = _overrides(args.overrides)
     if (args.variant is None) == (args.model is None):
         raise SftcastError("give exactly one of --variant N or --model PATH")
@@ -101,14 +101,14 @@ def cmd_sft(args: argparse.Namespace) -> int:
               "device": resolve_device(args.device), "evaluator": args.evaluator, **overrides}  # fmt: skip
     if args.variant is None:
         data = args.data or suite_tasks_dir(args.suite, args.out, args.world_seed)
-    for family in families:
+    for task in tasks:
         if args.variant is not None:
             result = sft_variant(
-                args.suite, args.variant, family, out=args.out, world_seed=args.world_seed, **common
+                args.suite, args.variant, task, out=args.out, world_seed=args.world_seed, **common
             )
         else:
-            result = run_sft(args.model, family, data, preset=args.suite, **common)
-        keys = ("family", "init", "score", "paper_metric", *SCORE_KINDS, "seed_std", "time_s")
+            result = run_sft(args.model, task, data, preset=args.suite, **common)
+        keys = ("task", "init", "score", "paper_metric", *SCORE_KINDS, "seed_std", "time_s")
         print(json.dumps({k: result.get(k) for k in keys}))
     return 0
 

@@ -7,7 +7,7 @@ canonical names onto its columns. Loading validates the data and gives a ``Suite
 - ``model_id`` (str), the configuration columns, any extra columns kept as they are;
 - one column per proxy, named after it (``ppl_clm``, ``ppl_sc``, ``kshot_cms``, ...), all
   "higher is better" (perplexities are stored as 1/ppl, as in the paper);
-- one column ``sft_<task>`` per task family (``sft_cms``, ``sft_rag``, ``sft_cbqa``).
+- one column ``sft_<task>`` per task (``sft_cms``, ``sft_rag``, ``sft_cbqa``).
 """
 
 from __future__ import annotations
@@ -31,10 +31,9 @@ from benchmark.core.suite_spec import (
     read_declaration,
     task_view,
 )
-from benchmark.core.vocab import FAMILIES, KSHOT_PROXIES, PROXIES, task_column
+from benchmark.core.vocab import KSHOT_PROXIES, PROXIES, TASKS, task_column
 
 SUITES_DIR = Path(__file__).resolve().parents[1] / "suites"
-TASKS = FAMILIES
 
 
 @dataclass
@@ -120,7 +119,7 @@ class Suite:
         return self.models["model_id"].tolist()
 
     def scores(self, task: str) -> pd.Series:
-        """SFT scores of a task family, indexed by model id."""
+        """SFT scores of a task, indexed by model id."""
         self.check_task(task)
         return self.models.set_index("model_id")[task_column(task)]
 

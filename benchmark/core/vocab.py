@@ -1,13 +1,15 @@
-"""The project's names, each defined once: task families, proxies, score kinds and their versions.
+"""The project's names, each defined once: tasks, proxies, score kinds and their versions.
 
-A *task family* (``cms``, ``rag``, ``cbqa``) is what a suite's labels are measured on; the word is
-"family" everywhere (a suite YAML's ``tasks:`` key names families, and ``sft_<family>`` holds the
-label)."""
+A *task* is what a suite's labels are measured on: ``cms``, ``rag``, ``cbqa`` in zeng2025 and tiny
+(each a mean over datasets, the paper's "task families"), ``flan``, ``wmt19``, ``gigaword`` in
+lin2024. The word is "task" everywhere: the suite YAML's ``tasks:``, the pairs' ``task`` column,
+``--task``, the data folder's ``<task>/<subset>/``. A task's datasets are its *subsets*; in lm-eval
+each subset is a task and our task is a group. "Family" means only a model family (lin2024)."""
 
 from __future__ import annotations
 
-FAMILIES: tuple[str, ...] = ("cms", "rag", "cbqa")
-"""The paper's three task families: commonsense (CMS), retrieval-augmented QA (RAG), closed-book QA."""
+TASKS: tuple[str, ...] = ("cms", "rag", "cbqa")
+"""The paper's three tasks: commonsense (CMS), retrieval-augmented QA (RAG), closed-book QA."""
 
 PROXIES: tuple[str, ...] = ("ppl_clm", "ppl_sc", "kshot_cms", "kshot_rag", "kshot_cbqa")
 """The paper's five pre-SFT proxies, stored "higher is better" (perplexities as 1/ppl)."""
@@ -21,12 +23,12 @@ SCORE_KINDS: tuple[str, ...] = ("acc", "em", "gold_loglik", "gold_prob")
 """Every score an SFT evaluation reports."""
 
 PAPER_METRIC: dict[str, str] = {"cms": "acc", "rag": "em", "cbqa": "em"}
-"""The paper's score per family."""
+"""The paper's score per task."""
 
-FAMILY_VERSIONS: dict[str, int] = {"cms": 2, "rag": 1, "cbqa": 1}
-"""Version of each family's generated tasks: a bump marks proxies and SFT results of older tasks stale."""
+TASK_VERSIONS: dict[str, int] = {"cms": 2, "rag": 1, "cbqa": 1}
+"""Version of each task's generated data: a bump marks proxies and SFT results of older data stale."""
 
 
-def task_column(family: str) -> str:
-    """The models-frame column holding the SFT label of a family."""
-    return f"sft_{family}"
+def task_column(task: str) -> str:
+    """The models-frame column holding the SFT label of a task."""
+    return f"sft_{task}"

@@ -1,7 +1,7 @@
-"""lm-eval tasks for the five proxies and the task families, and the runner that computes them.
+"""lm-eval tasks for the five proxies and the tasks, and the runner that computes them.
 
-``compute_proxies(model, data_dir)`` gives a checkpoint's proxies, ``evaluate_family`` its score
-on one task family; see ``benchmark.harness.evaluator`` for the data layout and the equivalent
+``compute_proxies(model, data_dir)`` gives a checkpoint's proxies, ``evaluate_task`` its score
+on one task; see ``benchmark.harness.evaluator`` for the data layout and the equivalent
 ``lm_eval`` command. Importing this package loads neither torch nor lm_eval.
 """
 
@@ -9,7 +9,7 @@ from benchmark.core.vocab import EXTRA_SIGNALS, PROXIES
 from benchmark.harness.evaluator import (
     PROXY_VERSION,
     compute_proxies,
-    evaluate_family,
+    evaluate_task,
     find_subsets,
     lm_eval_command,
     proxies_from_results,
@@ -22,7 +22,7 @@ __all__ = [
     "PROXIES",
     "PROXY_VERSION",
     "compute_proxies",
-    "evaluate_family",
+    "evaluate_task",
     "find_subsets",
     "lm_eval_command",
     "proxies_from_results",

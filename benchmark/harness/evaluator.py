@@ -1,9 +1,9 @@
-"""The five pre-SFT proxies and the task-family scores, computed by lm-evaluation-harness.
+"""The five pre-SFT proxies and the task scores, computed by lm-evaluation-harness.
 
 The YAML files beside this module are templates; ``render_tasks`` writes the concrete tasks of one
 data folder into a task folder (by default ``DATA/lm_eval_tasks/SPLIT``): ``ppl_clm``,
-``ppl_sc``, one task per subset of each family (``kshot_cms_<subset>``, and for the QA families
-also ``kshot_rag_<subset>_gen`` for exact match) and a group per family (``kshot_cms`` ...) that
+``ppl_sc``, one lm-eval task per subset of each task (``kshot_cms_<subset>``, and for the QA tasks
+also ``kshot_rag_<subset>_gen`` for exact match) and a group per task (``kshot_cms`` ...) that
 averages its subsets without size weights, as the paper does. The rendered YAMLs hold absolute
 data paths and ``include`` the templates, so the folder is a plain lm-eval ``--include_path``:
 
@@ -22,8 +22,8 @@ every proxy to 1e-6), so the command above, with ``--model hf``, stays the refer
 Data folder (``prepare_heldout`` writes the first file, ``benchmark.produce.tasks`` the rest)::
 
     heldout_text.jsonl                  {"id", "text"}: held-out pre-training documents
-    task_versions.json                  the tasks' FAMILY_VERSIONS (prepare_data writes it last)
-    <family>/<subset>/<split>.jsonl     {"id", "family", "subset", "prompt", "choices", "gold", "answer"}
+    task_versions.json                  the tasks' TASK_VERSIONS (prepare_data writes it last)
+    <task>/<subset>/<split>.jsonl       {"id", "task", "subset", "prompt", "choices", "gold", "answer"}
                                         (+ "continuation": partial scoring, kshot_partial.yaml)
 
 Perplexities are per token of the evaluated model's tokenizer (``utils.model_tokenizer``):
@@ -48,14 +48,14 @@ from typing import Any
 import yaml
 
 from benchmark.core.errors import SftcastError
-from benchmark.core.vocab import FAMILY_VERSIONS, PROXIES
+from benchmark.core.vocab import PROXIES, TASK_VERSIONS
 from benchmark.harness.checks import check_causal_lm, check_device
 from benchmark.harness.records import cloze_file
 from benchmark.harness.utils import partial_files
 
 HARNESS_DIR = Path(__file__).resolve().parent
 HELDOUT_FILE = "heldout_text.jsonl"
-DATA_STAMP = "task_versions.json"  # prepare_data's last file: the FAMILY_VERSIONS it wrote
+DATA_STAMP = "task_versions.json"  # prepare_data's last file: the TASK_VERSIONS it wrote
 SPLITS = ("train", "dev", "test")
 PROXY_SPLIT = "dev"  # k-shot proxies read dev, so the test split stays the SFT label's alone
 # lm-eval's defaults (python, numpy, torch, few-shot sampler), passed explicitly and recorded
@@ -67,14 +67,14 @@ DEFAULT_BACKEND = "sftcast_hf"
 
 @lru_cache(maxsize=1)
 def proxy_specs() -> dict[str, dict[str, Any]]:
-    """``proxies.yaml``: proxy name -> task, metric, family, shots."""
+    """``proxies.yaml``: proxy name -> the lm-eval task it reads, metric, our task, shots."""
     return yaml.safe_load((HARNESS_DIR / "proxies.yaml").read_text())
 
 
 # Extra signals in proxies.yaml, beyond the paper's five; the suite runner records them too.
 # Bumped whenever a proxy's numbers change, so caches of proxy results (benchmark.produce.suite_runner's
 # ``proxies/checkpoint-*.json``) are recomputed. "2": ppl_sc corrupts spans of tokens (task version 2.0).
-# A change of the task records is not a proxy change: ``benchmark.produce.tasks.FAMILY_VERSIONS`` is in
+# A change of the task records is not a proxy change: ``benchmark.produce.tasks.TASK_VERSIONS`` is in
 # those cache names too.
 PROXY_VERSION = "2"
 
@@ -104,22 +104,22 @@ def _check_proxies(names: Sequence[str]) -> list[str]:
 
 
 def data_versions(data_dir: str | Path) -> dict[str, int] | None:
-    """The ``FAMILY_VERSIONS`` a data folder was written with (its stamp), or None (no stamp: a
+    """The ``TASK_VERSIONS`` a data folder was written with (its stamp), or None (no stamp: a
     folder of real datasets, or one from before stamps)."""
     stamp = Path(data_dir) / DATA_STAMP
     return json.loads(stamp.read_text()) if stamp.is_file() else None
 
 
 def data_current(data_dir: str | Path) -> bool:
-    """Whether ``prepare_data`` finished ``data_dir`` with the current tasks (``FAMILY_VERSIONS``) and
+    """Whether ``prepare_data`` finished ``data_dir`` with the current tasks (``TASK_VERSIONS``) and
     their cloze docs (``records.cloze_file``; a folder from before them is built again)."""
 
-    return data_versions(data_dir) == FAMILY_VERSIONS and any(Path(data_dir).glob("*/*/*.cloze.jsonl"))
+    return data_versions(data_dir) == TASK_VERSIONS and any(Path(data_dir).glob("*/*/*.cloze.jsonl"))
 
 
-def find_subsets(data_dir: str | Path, family: str, split: str) -> list[str]:
-    """Subsets of ``family`` in ``data_dir`` with a non-empty ``train`` and ``split`` file."""
-    root = Path(data_dir) / family
+def find_subsets(data_dir: str | Path, task: str, split: str) -> list[str]:
+    """Subsets of ``task`` in ``data_dir`` with a non-empty ``train`` and ``split`` file."""
+    root = Path(data_dir) / task
     if not root.is_dir():
         return []
     return sorted(
@@ -180,7 +180,7 @@ def render_tasks(
     subsets: dict[str, list[str]] = {}
     for name in _check_proxies(proxies):
         spec = proxy_specs()[name]
-        if "family" not in spec:
+        if "task" not in spec:
             heldout = data / HELDOUT_FILE
             if not heldout.is_file():
                 raise SftcastError(f"{heldout} not found: write it with prepare_heldout(data_dir)")
@@ -190,42 +190,42 @@ def render_tasks(
                 "dataset_kwargs": {"data_files": {"test": str(heldout)}},
             })  # fmt: skip
             continue
-        family = spec["family"]
-        found = [s for s in find_subsets(data, family, split) if s in spec.get("subsets", [s])]
+        task = spec["task"]
+        found = [s for s in find_subsets(data, task, split) if s in spec.get("subsets", [s])]
         if not found:
             among = f"among {', '.join(spec['subsets'])} " if "subsets" in spec else ""
             raise SftcastError(
-                f"no {family} subsets {among}with train.jsonl and {split}.jsonl under {data / family}"
+                f"no {task} subsets {among}with train.jsonl and {split}.jsonl under {data / task}"
             )
         subsets[name] = found
         members = []
         for subset in found:
-            data_files = {"train": str(data / family / subset / "train.jsonl"),
-                          "test": str(data / family / subset / f"{split}.jsonl")}  # fmt: skip
+            data_files = {"train": str(data / task / subset / "train.jsonl"),
+                          "test": str(data / task / subset / f"{split}.jsonl")}  # fmt: skip
             partial = partial_files(data_files["train"], data_files["test"])
             choice = spec.get("template") or ("kshot_partial" if partial else "kshot_choice")
             if choice == "kshot_cloze":  # the world's facts, phrased by the producer beside the tasks
                 data_files = {k: str(cloze_file(v)) for k, v in data_files.items()}
             kinds = [(choice, "")] + ([("kshot_generate", "_gen")] if spec["generative"] else [])
             for template, suffix in kinds:
-                task = _task_name(spec["task"], subset, suffix)
-                files[f"{task}.yaml"] = _yaml({
+                leaf = _task_name(spec["lm_eval_task"], subset, suffix)
+                files[f"{leaf}.yaml"] = _yaml({
                     "include": str(HARNESS_DIR / f"{template}.yaml"),
-                    "task": task,
+                    "task": leaf,
                     "dataset_kwargs": {"data_files": data_files},
                     "num_fewshot": spec["num_fewshot"],
-                    "metadata": {"version": 1.0, "family": family, "subset": subset, "split": split},
+                    "metadata": {"version": 1.0, "sftcast_task": task, "subset": subset, "split": split},
                 })  # fmt: skip
-                members.append(task)
+                members.append(leaf)
         metrics = ["acc", "gold_loglik", "gold_prob"] + (["exact_match"] if spec["generative"] else [])
-        files[f"{spec['task']}.yaml"] = _yaml({
-            "group": spec["task"],
+        files[f"{spec['lm_eval_task']}.yaml"] = _yaml({
+            "group": spec["lm_eval_task"],
             "task": members,
             "aggregate_metric_list": [
                 {"metric": m, "filter_list": ["none"], "aggregation": "mean", "weight_by_size": False}
                 for m in metrics
             ],
-            "metadata": {"version": 1.0, "family": family, "split": split},
+            "metadata": {"version": 1.0, "sftcast_task": task, "split": split},
         })  # fmt: skip
     for stale in set(p.name for p in out.glob("*.yaml")) - set(files):
         (out / stale).unlink()
@@ -250,7 +250,8 @@ def lm_eval_command(
     seeds = ",".join(str(SEEDS[k]) for k in ("random_seed", "numpy_random_seed", "torch_random_seed",
                                               "fewshot_random_seed"))  # fmt: skip
     cmd = ["lm_eval", "--model", "hf", "--model_args", f"pretrained={model}",
-           "--include_path", str(tasks_dir), "--tasks", ",".join(proxy_specs()[p]["task"] for p in proxies),
+           "--include_path", str(tasks_dir),
+           "--tasks", ",".join(proxy_specs()[p]["lm_eval_task"] for p in proxies),
            "--device", device, "--batch_size", str(batch_size), "--seed", seeds]  # fmt: skip
     if limit is not None:
         cmd += ["--limit", str(limit)]
@@ -347,7 +348,7 @@ def proxies_from_results(results: dict[str, Any], proxies: Sequence[str] = PROXI
     out: dict[str, Any] = {}
     for name in _check_proxies(proxies):
         spec = proxy_specs()[name]
-        value = _metric(results, spec["task"], spec["metric"])
+        value = _metric(results, spec["lm_eval_task"], spec["metric"])
         if value is None:
             raise SftcastError(f"lm-eval results lack {spec['task']} {spec['metric']}")
         if spec.get("invert"):
@@ -357,7 +358,7 @@ def proxies_from_results(results: dict[str, Any], proxies: Sequence[str] = PROXI
         if name == "ppl_clm":
             out["ppl_clm_bpb"] = _metric(results, name, "bits_per_byte")
         if spec.get("generative"):
-            out[f"{name}_acc"] = _metric(results, spec["task"], "acc")
+            out[f"{name}_acc"] = _metric(results, spec["lm_eval_task"], "acc")
     detail: dict[str, dict[str, float]] = {}
     for section in ("results", "groups"):
         for task, metrics in results.get(section, {}).items():
@@ -406,15 +407,15 @@ def compute_proxies(
     check_device(device)
     check_causal_lm(str(model), (model_args or {}).get("tokenizer"))
     written_with = data_versions(data_dir)
-    if written_with is not None and written_with != FAMILY_VERSIONS:
+    if written_with is not None and written_with != TASK_VERSIONS:
         logging.getLogger(__name__).warning(
             "%s holds tasks of versions %s, not the current %s: rebuild it with prepare_data",
-            data_dir, written_with, FAMILY_VERSIONS,
+            data_dir, written_with, TASK_VERSIONS,
         )  # fmt: skip
     check_backend(backend)
     t0 = time.perf_counter()
     tasks_path = render_tasks(data_dir, tasks_dir, split, proxies)
-    tasks = [proxy_specs()[p]["task"] for p in proxies]
+    tasks = [proxy_specs()[p]["lm_eval_task"] for p in proxies]
     results = run_lm_eval(model, tasks_path, tasks, device, batch_size, limit, model_args=model_args,
                           backend=backend)  # fmt: skip
     out = proxies_from_results(results, proxies)
@@ -430,8 +431,8 @@ def compute_proxies(
         "backend": backend,
         "seeds": SEEDS,
         "proxies": {p: proxy_specs()[p] for p in proxies},
-        "task_versions": results.get("versions", {}),  # lm-eval's, per task YAML
-        "family_versions": written_with,  # the data folder's FAMILY_VERSIONS (None: no stamp)
+        "lm_eval_versions": results.get("versions", {}),  # lm-eval's, per task YAML
+        "task_versions": written_with,  # the data folder's TASK_VERSIONS (None: no stamp)
         "n_docs": {task: n.get("effective") for task, n in results.get("n-samples", {}).items()},
         "lm_eval_version": results.get("lm_eval_version") or _lm_eval_version(),
     }
@@ -444,9 +445,9 @@ def _lm_eval_version() -> str:
     return version("lm_eval")
 
 
-def evaluate_family(
+def evaluate_task(
     model_path: str,
-    family: str,
+    task: str,
     data_dir: str | Path,
     split: str = "test",
     num_fewshot: int = 0,
@@ -457,7 +458,7 @@ def evaluate_family(
     backend: str = "hf",
     max_gen_toks: int | None = None,
 ) -> dict[str, Any]:
-    """Score a model on one task family through the same lm-eval tasks as the k-shot proxies.
+    """Score a model on one task through the same lm-eval tasks as the k-shot proxies.
 
     ``backend="sftcast_hf"`` runs each prompt once for all its candidate answers (same numbers,
     see ``shared_prefix``); ``max_gen_toks`` caps the greedy generation of the exact-match tasks
@@ -471,23 +472,23 @@ def evaluate_family(
         means are unweighted over subsets, as in the paper.
     """
     specs = proxy_specs()
-    by_family = {specs[name]["family"]: name for name in PROXIES if "family" in specs[name]}
-    if family not in by_family:
-        raise SftcastError(f"unknown task family {family!r} (known: {', '.join(by_family)})")
-    spec = specs[by_family[family]]
+    by_task = {specs[name]["task"]: name for name in PROXIES if "task" in specs[name]}
+    if task not in by_task:
+        raise SftcastError(f"unknown task {task!r} (known: {', '.join(by_task)})")
+    spec = specs[by_task[task]]
     if tasks_dir is None:
-        tasks_dir = Path(data_dir).resolve() / "lm_eval_tasks" / f"{split}-{family}"
-    tasks_path = render_tasks(data_dir, tasks_dir, split, [by_family[family]])
+        tasks_dir = Path(data_dir).resolve() / "lm_eval_tasks" / f"{split}-{task}"
+    tasks_path = render_tasks(data_dir, tasks_dir, split, [by_task[task]])
     gen = {"max_gen_toks": max_gen_toks} if max_gen_toks else None
-    results = run_lm_eval(model_path, tasks_path, [spec["task"]], device, batch_size, limit, num_fewshot,
-                          backend=backend, gen_kwargs=gen)  # fmt: skip
+    results = run_lm_eval(model_path, tasks_path, [spec["lm_eval_task"]], device, batch_size, limit,
+                          num_fewshot, backend=backend, gen_kwargs=gen)  # fmt: skip
     per_dataset: dict[str, dict[str, float | None]] = {}
     n_docs: dict[str, int] = {}
-    for subset in find_subsets(data_dir, family, split):
-        choice = _task_name(spec["task"], subset)
+    for subset in find_subsets(data_dir, task, split):
+        choice = _task_name(spec["lm_eval_task"], subset)
         per_dataset[subset] = {
             "acc": _metric(results, choice, "acc"),
-            "em": _metric(results, _task_name(spec["task"], subset, "_gen"), "exact_match")
+            "em": _metric(results, _task_name(spec["lm_eval_task"], subset, "_gen"), "exact_match")
             if spec["generative"]
             else None,
             "gold_loglik": _metric(results, choice, "gold_loglik"),

@@ -21,8 +21,8 @@ from benchmark.core.errors import SftcastError
 from benchmark.core.metrics import borda_scores, rank_order
 from benchmark.core.pairs import all_pairs, attach_features
 from benchmark.core.predictors import get_predictor
-from benchmark.core.schema import TASKS, load_suite, suite_scale, task_column
-from benchmark.core.vocab import PROXIES
+from benchmark.core.schema import load_suite, suite_scale
+from benchmark.core.vocab import PROXIES, TASKS, task_column
 from benchmark.harness import compute_proxies
 from benchmark.harness.checks import check_causal_lm
 

@@ -32,7 +32,7 @@ class RealDataset:
     """Where a real dataset lives on the Hub and how a row becomes (prompt, choices, answer, extra)."""
 
     name: str
-    families: tuple[str, ...]
+    tasks: tuple[str, ...]
     repo_id: str
     config: str | None
     split: str  # the evaluation split
@@ -42,9 +42,9 @@ class RealDataset:
 REAL_DATASETS: Registry[RealDataset] = Registry("real dataset")
 
 
-def _register(name: str, families: tuple[str, ...], repo_id: str, config: str | None, split: str):
+def _register(name: str, tasks: tuple[str, ...], repo_id: str, config: str | None, split: str):
     def decorator(fn: Mapper) -> Mapper:
-        REAL_DATASETS.register(name, RealDataset(name, families, repo_id, config, split, fn))
+        REAL_DATASETS.register(name, RealDataset(name, tasks, repo_id, config, split, fn))
         return fn
 
     return decorator
@@ -71,13 +71,13 @@ def _answers(first: str, aliases: Iterable[str] = ()) -> list[str]:
 
 # ---- CMS -----------------------------------------------------------------------------------------
 @_register("boolq", ("cms",), "google/boolq", None, "validation")
-def _boolq(row: dict[str, Any], family: str):
+def _boolq(row: dict[str, Any], task: str):
     prompt = f"Passage: {_clip(row['passage'])}\n" + _qa_prompt(row["question"])
     return prompt, ["yes", "no"], "yes" if row["answer"] else "no", {}
 
 
 @_register("piqa", ("cms",), "ybisk/piqa", None, "validation")
-def _piqa(row: dict[str, Any], family: str):
+def _piqa(row: dict[str, Any], task: str):
     choices = [row["sol1"].strip(), row["sol2"].strip()]
     if int(row["label"]) not in (0, 1) or choices[0] == choices[1]:
         return None
@@ -91,7 +91,7 @@ def _hellaswag_clean(text: str) -> str:
 
 
 @_register("hellaswag", ("cms",), "Rowan/hellaswag", None, "validation")
-def _hellaswag(row: dict[str, Any], family: str):
+def _hellaswag(row: dict[str, Any], task: str):
     if str(row.get("label", "")).strip() == "":
         return None  # the test split has no labels
     ctx = row["ctx_a"] + " " + row["ctx_b"].capitalize()
@@ -101,7 +101,7 @@ def _hellaswag(row: dict[str, Any], family: str):
 
 
 @_register("winogrande", ("cms",), "allenai/winogrande", "winogrande_xl", "validation")
-def _winogrande(row: dict[str, Any], family: str):
+def _winogrande(row: dict[str, Any], task: str):
     if str(row.get("answer", "")).strip() not in ("1", "2"):
         return None
     choices = [row["option1"].strip(), row["option2"].strip()]
@@ -109,34 +109,34 @@ def _winogrande(row: dict[str, Any], family: str):
 
 
 @_register("openbookqa", ("cms",), "allenai/openbookqa", "main", "validation")
-def _openbookqa(row: dict[str, Any], family: str):
+def _openbookqa(row: dict[str, Any], task: str):
     texts, labels = list(row["choices"]["text"]), list(row["choices"]["label"])
     answer = texts[labels.index(row["answerKey"].strip())]
     return _qa_prompt(row["question_stem"]), [t.strip() for t in texts], answer.strip(), {}
 
 
 # ---- RAG and CBQA --------------------------------------------------------------------------------
-def _qa_record(question: str, answers: list[str], passages: list[str], family: str):
+def _qa_record(question: str, answers: list[str], passages: list[str], task: str):
     if not answers:
         return None
     prompt = _qa_prompt(question)
-    if family == "rag" and passages:
+    if task == "rag" and passages:
         prompt = "\n".join(f"Passage: {_clip(p)}" for p in passages) + "\n" + prompt
     return prompt, answers, answers[0], {"aliases": answers[1:]}
 
 
 @_register("nq_open", ("rag", "cbqa"), "google-research-datasets/nq_open", None, "validation")
-def _nq_open(row: dict[str, Any], family: str):
+def _nq_open(row: dict[str, Any], task: str):
     answers = row["answer"]
-    return _qa_record(row["question"], _answers(answers[0], answers[1:]) if answers else [], [], family)
+    return _qa_record(row["question"], _answers(answers[0], answers[1:]) if answers else [], [], task)
 
 
 @_register("trivia_qa", ("rag", "cbqa"), "mandarjoshi/trivia_qa", "rc", "validation")
-def _trivia_qa(row: dict[str, Any], family: str):
+def _trivia_qa(row: dict[str, Any], task: str):
     answer = row["answer"]
     passages = list((row.get("entity_pages") or {}).get("wiki_context") or [])[:1]
     passages += list((row.get("search_results") or {}).get("search_context") or [])[:1]
-    return _qa_record(row["question"], _answers(answer["value"], answer.get("aliases", [])), passages, family)
+    return _qa_record(row["question"], _answers(answer["value"], answer.get("aliases", [])), passages, task)
 
 
 def _paragraphs(context: Any) -> list[tuple[str, list[str]]]:
@@ -152,13 +152,13 @@ def _supporting_titles(facts: Any) -> list[str]:
     return list(dict.fromkeys(title for title, _ in facts))
 
 
-def _multihop(row: dict[str, Any], family: str):
+def _multihop(row: dict[str, Any], task: str):
     paragraphs = _paragraphs(row["context"])
     gold = _supporting_titles(row["supporting_facts"])
     ordered = [p for p in paragraphs if p[0] in gold] + [p for p in paragraphs if p[0] not in gold][:2]
     passages = [f"{title}: {' '.join(s.strip() for s in sentences)}" for title, sentences in ordered]
     extra_hops = {"type": row.get("type")}
-    record = _qa_record(row["question"], _answers(row["answer"]), passages, family)
+    record = _qa_record(row["question"], _answers(row["answer"]), passages, task)
     return None if record is None else (*record[:3], {**record[3], **extra_hops})
 
 
@@ -189,17 +189,17 @@ def _rows(path_or_repo_id: str, config: str | None, split: str) -> Iterable[dict
 
 
 def load_real(
-    family: str,
+    task: str,
     subset: str,
     path_or_repo_id: str | None = None,
     split: str | None = None,
     limit: int | None = None,
     config: str | None = None,
 ) -> Records:
-    """Records of the real dataset ``subset`` for ``family``, via ``datasets.load_dataset``.
+    """Records of the real dataset ``subset`` for ``task``, via ``datasets.load_dataset``.
 
     Args:
-        family: ``cms``, ``rag`` or ``cbqa`` (the dataset must belong to it).
+        task: ``cms``, ``rag`` or ``cbqa`` (the dataset must belong to it).
         subset: boolq, piqa, hellaswag, winogrande, openbookqa, nq_open, trivia_qa, hotpot_qa,
             2wikimultihopqa.
         path_or_repo_id: a Hub id (default: the dataset's canonical one), a local folder holding
@@ -208,18 +208,18 @@ def load_real(
         limit: keep the first ``limit`` usable rows.
     """
     spec = REAL_DATASETS.get(subset)
-    if family not in spec.families:
-        raise SftcastError(f"{subset} is not a {family} dataset (it belongs to {', '.join(spec.families)})")
+    if task not in spec.tasks:
+        raise SftcastError(f"{subset} is not a {task} dataset (it belongs to {', '.join(spec.tasks)})")
     split = split or spec.split
     source = path_or_repo_id or spec.repo_id
     records: Records = []
     for row in _rows(source, config if config is not None else spec.config, split):
-        mapped = spec.mapper(dict(row), family)
+        mapped = spec.mapper(dict(row), task)
         if mapped is None:
             continue
         prompt, choices, answer, extra = mapped
         records.append(
-            make_record(family, subset, split, len(records), prompt, choices, answer, real=True, **extra)
+            make_record(task, subset, split, len(records), prompt, choices, answer, real=True, **extra)
         )
         if limit is not None and len(records) >= limit:
             break

@@ -1,8 +1,8 @@
-"""The task record, its checks, and the JSONL layout ``<dir>/<family>/<subset>/<split>.jsonl``.
+"""The task record, its checks, and the JSONL layout ``<dir>/<task>/<subset>/<split>.jsonl``.
 
 A record is one multiple-choice (or exact-match) item::
 
-    {"id": "cbqa/nq_open/test/00007", "family": "cbqa", "subset": "nq_open",
+    {"id": "cbqa/nq_open/test/00007", "task": "cbqa", "subset": "nq_open",
      "prompt": "Question: Where was Ada Vorn born?\\nAnswer:",
      "choices": ["Belmora", "Cadrith", ...], "gold": 1, "answer": "Cadrith"}
 
@@ -26,7 +26,7 @@ from benchmark.core.errors import SftcastError
 SPLITS = ("train", "dev", "test")
 REQUIRED = {
     "id": str,
-    "family": str,
+    "task": str,
     "subset": str,
     "prompt": str,
     "choices": list,
@@ -35,11 +35,11 @@ REQUIRED = {
 }
 
 Records = list[dict[str, Any]]
-Tasks = dict[str, dict[str, dict[str, Records]]]  # family -> subset -> split -> records
+Tasks = dict[str, dict[str, dict[str, Records]]]  # task -> subset -> split -> records
 
 
 def make_record(
-    family: str,
+    task: str,
     subset: str,
     split: str,
     index: int,
@@ -50,10 +50,10 @@ def make_record(
 ) -> dict[str, Any]:
     """A checked record; ``gold`` is the index of ``answer`` in ``choices``."""
     if answer not in choices:
-        raise SftcastError(f"{family}/{subset}: answer {answer!r} is not among the choices")
+        raise SftcastError(f"{task}/{subset}: answer {answer!r} is not among the choices")
     record = {
-        "id": f"{family}/{subset}/{split}/{index:05d}",
-        "family": family,
+        "id": f"{task}/{subset}/{split}/{index:05d}",
+        "task": task,
         "subset": subset,
         "prompt": prompt,
         "choices": list(choices),
@@ -100,12 +100,12 @@ def partial_contexts(record: Mapping[str, Any]) -> list[str]:
 
 
 def export_tasks(tasks: Tasks, out_dir: str | Path) -> Path:
-    """Write every split to ``<out_dir>/<family>/<subset>/<split>.jsonl``; return ``out_dir``."""
+    """Write every split to ``<out_dir>/<task>/<subset>/<split>.jsonl``; return ``out_dir``."""
     out = Path(out_dir)
-    for family, subsets in tasks.items():
+    for task, subsets in tasks.items():
         for subset, splits in subsets.items():
             for split, records in splits.items():
-                write_jsonl(records, out / family / subset / f"{split}.jsonl")
+                write_jsonl(records, out / task / subset / f"{split}.jsonl")
     return out
 
 
@@ -120,13 +120,15 @@ def write_jsonl(records: Iterable[Mapping[str, Any]], path: str | Path) -> Path:
     return path
 
 
-def load_records(data_dir: str | Path, family: str, subset: str, split: str = "test") -> Records:
-    """Read ``<data_dir>/<family>/<subset>/<split>.jsonl`` (every record is validated)."""
-    path = Path(data_dir) / family / subset / f"{split}.jsonl"
+def load_records(data_dir: str | Path, task: str, subset: str, split: str = "test") -> Records:
+    """Read ``<data_dir>/<task>/<subset>/<split>.jsonl`` (every record is validated)."""
+    path = Path(data_dir) / task / subset / f"{split}.jsonl"
     if not path.exists():
         raise SftcastError(f"no task file {path} (export tasks first: `sftcast produce tasks export`)")
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for record in records:
+        if "task" not in record and "family" in record:  # written before the key was named "task"
+            record["task"] = record.pop("family")
         validate_record(record)
     return records
 

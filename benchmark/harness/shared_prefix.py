@@ -2,8 +2,8 @@
 
 lm-eval's ``hf`` model scores every (context, continuation) request as its own sequence, so a
 question with 20 candidate answers runs its prompt 20 times; that is most of the time of the
-k-shot proxies (``compute_proxies``: 5-shot contexts, ~20 candidates each) and of the task-family
-scores (``evaluate_family``). This subclass of ``HFLM`` changes how ``_loglikelihood_tokens`` runs:
+k-shot proxies (``compute_proxies``: 5-shot contexts, ~20 candidates each) and of the task
+scores (``evaluate_task``). This subclass of ``HFLM`` changes how ``_loglikelihood_tokens`` runs:
 
 - requests are grouped by the context ``hf`` actually runs, after its left truncation
   (``(context + continuation)[-(max_length + 1):]`` minus the continuation), so a prompt longer
@@ -27,7 +27,7 @@ same way. It is an implementation detail of speed: the documented equivalent com
 ``lm_eval --model hf ...`` (``runner.lm_eval_command``), which gives the same numbers.
 
 Use it by name after importing this module: ``simple_evaluate(model="sftcast_hf", ...)``;
-``runner.compute_proxies`` and ``runner.evaluate_family`` take ``backend="sftcast_hf"`` (the
+``runner.compute_proxies`` and ``runner.evaluate_task`` take ``backend="sftcast_hf"`` (the
 former by default) or ``backend="hf"``.
 """
 

@@ -46,11 +46,11 @@ def _dataset_dict(splits: dict[str, list[dict[str, Any]]]) -> Any:
 # k-shot tasks: one JSONL per split
 
 
-TASK_FIELDS = ("id", "family", "subset", "prompt", "choices", "gold", "answer")
+TASK_FIELDS = ("id", "task", "subset", "prompt", "choices", "gold", "answer")
 
 
 def load_jsonl_splits(data_files: dict[str, str], **_: Any) -> Any:
-    """``custom_dataset`` for the task families: ``{split: path}`` -> a ``DatasetDict``.
+    """``custom_dataset`` for the tasks: ``{split: path}`` -> a ``DatasetDict``.
 
     Only ``TASK_FIELDS`` are kept, and ``continuation`` where every row of the split has one
     (partial scoring, ``kshot_partial.yaml``); generators may add their own fields (hops, ...).

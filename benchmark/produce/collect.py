@@ -40,24 +40,24 @@ def _row(record: dict[str, Any], label_score: dict[str, str]) -> dict[str, Any]:
     old = stale_tasks(record) + [f for f, sft in record["sft"].items() if not sft_on_current_tasks(f, sft)]
     if old:
         raise SftcastError(
-            f"the record of variant {v['id']}, seed {record['seed']} was measured on older tasks of "
+            f"the record of variant {v['id']}, seed {record['seed']} was measured on older data of "
             f"{', '.join(sorted(set(old)))}: bring the records up to date with `sftcast produce run`"
         )
     row: dict[str, Any] = {"model_id": str(v["id"]), "seed": record["seed"]}
     row.update({k: v.get(k) for k in CONFIG})
     for p in (*PROXIES, *EXTRA_PROXIES):
         row[p] = record["proxies"].get(p)
-    for family, scores in record["sft"].items():
-        labelled_by = label_score.get(family, "score")
+    for task, scores in record["sft"].items():
+        labelled_by = label_score.get(task, "score")
         label = scores.get(labelled_by)
         if label is None:
             raise SftcastError(
-                f"the {family} label ({labelled_by}) is missing from the record of variant {v['id']}, seed "
+                f"the {task} label ({labelled_by}) is missing from the record of variant {v['id']}, seed "
                 f"{record['seed']}: bring the records up to date with `sftcast produce run`"
             )
-        row[f"sft_{family}"] = label
+        row[f"sft_{task}"] = label
         for kind in SCORE_KINDS:
-            row[f"sft_{family}_{kind}"] = scores.get(kind)
+            row[f"sft_{task}_{kind}"] = scores.get(kind)
     pre = record["pretrain"]
     row.update(
         final_loss=pre.get("final_loss"),

@@ -1,4 +1,4 @@
-"""The harness data folder of the synthetic world: its task families and held-out text."""
+"""The harness data folder of the synthetic world: its tasks and held-out text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from benchmark.core.vocab import FAMILY_VERSIONS
+from benchmark.core.vocab import TASK_VERSIONS
 from benchmark.harness.evaluator import DATA_STAMP, HELDOUT_FILE, data_current, write_text
 from benchmark.produce.corpus import build_corpus
 from benchmark.produce.tasks import build_tasks, export_tasks
@@ -45,7 +45,7 @@ def prepare_heldout(
 def prepare_data(
     world_size: str = "tiny", seed: int = 0, out_dir: str | Path | None = None, n_words: int = 20_000
 ) -> Path:
-    """Write one data folder for the harness: the world's task families and its held-out text.
+    """Write one data folder for the harness: the world's tasks and its held-out text.
 
     Default folder: ``runs/proxy_data/{world_size}-seed{seed}``. Tasks come from
     ``benchmark.produce.tasks.build_tasks(World.generate(world_size, seed), seed)``.
@@ -55,7 +55,7 @@ def prepare_data(
     export_tasks(build_tasks(World.generate(size=world_size, seed=seed), seed), out)
     write_cloze_files(out)
     prepare_heldout(out, world_size, seed, n_words)
-    write_text(out / DATA_STAMP, json.dumps(FAMILY_VERSIONS, sort_keys=True) + "\n")  # written last
+    write_text(out / DATA_STAMP, json.dumps(TASK_VERSIONS, sort_keys=True) + "\n")  # written last
     return out
 
 

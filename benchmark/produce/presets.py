@@ -44,7 +44,7 @@ class Preset:
     vocab_size: int  # BPE vocabulary, trained once per suite on a DC-0 corpus
     model: dict[str, Any]  # ``LlamaConfig`` keyword arguments (vocab_size comes from the tokenizer)
     train: dict[str, Any] = field(default_factory=dict)  # ``TrainConfig`` overrides
-    # family -> ``SFTRecipe`` fields of this preset's fixed SFT recipe (``benchmark.produce.sft``)
+    # task -> ``SFTRecipe`` fields of this preset's fixed SFT recipe (``benchmark.produce.sft``)
     sft: dict[str, dict[str, Any]] = field(default_factory=dict)
     # "world" (the generated world) or a SlimPajama-schema file, folder or Hub id (benchmark.produce.stream);
     # ``sftcast produce pretrain --data`` overrides it
@@ -115,7 +115,7 @@ PRESETS.register("tiny", Preset(
         "mixed_precision": "no",  # fp32: bf16 autocast was 25x slower on this CPU
         "num_threads": 1,  # two 1-thread lanes beat one 2-thread process (10.3k vs 9.4k tok/s)
     },
-    # SFT: about 2.5 minutes for all three families on one CPU thread; CMS needs 450 steps (~3 epochs)
+    # SFT: about 2.5 minutes for all three tasks on one CPU thread; CMS needs 450 steps (~3 epochs)
     # to leave chance (calibration/README.md, attempt 2)
     sft={
         "cms": {"steps": 450, "batch_size": 16, "learning_rate": 1e-3},

@@ -1,15 +1,15 @@
-"""Supervised fine-tuning of a checkpoint on one task family, scored on the family's test split.
+"""Supervised fine-tuning of a checkpoint on one task, scored on the task's test split.
 
 One fixed recipe per preset (``Preset.sft``), the same for every variant, as in the paper:
 full fine-tuning, loss on the response only, AdamW, linear warm-up then linear decay to 0 at the
 last step (the run always ends at the bottom of its schedule, never mid-curve), seeded. The
-family's subsets are mixed into one training set, so one SFT run serves a whole family;
+task's subsets are mixed into one training set, so one SFT run serves a whole task;
 ``sft_seeds=K`` runs K seeds and averages their scores.
 
 A training example is ``prompt + " " + answer + EOS`` with the loss on ``" " + answer + EOS``:
 the continuation the evaluation scores (a partially scored record, one with ``continuation``,
 trains on its gold context and ``" " + continuation``: ``training_pair``). Scores per subset and
-per family (the mean over subsets, as in the paper):
+per task (the mean over subsets, as in the paper):
 
 - ``acc``: accuracy by log-likelihood over ``choices`` (CMS: the paper's score; RAG/CBQA: the
   continuous "accuracy over all candidate values");
@@ -18,7 +18,7 @@ per family (the mean over subsets, as in the paper):
 - ``gold_prob``: the mean probability of the gold choice among the choices (the softmax of their
   log-likelihoods): accuracy made continuous, 1/k for a model that cannot tell the choices apart.
 
-Evaluation goes through ``benchmark.harness.evaluate_family`` (lm-eval) when that package is
+Evaluation goes through ``benchmark.harness.evaluate_task`` (lm-eval) when that package is
 present, else through ``_evaluate_direct`` (the same four scores, batched torch, with the prompt's
 key-value cache shared by its choices). The lm-eval path uses lm-eval's tasks and metrics with the
 ``sftcast_hf`` model (``benchmark.harness.shared_prefix``: each prompt runs once for all its
@@ -45,16 +45,16 @@ import numpy as np
 
 from benchmark.core.errors import SftcastError
 from benchmark.core.vocab import PAPER_METRIC, SCORE_KINDS
-from benchmark.harness import evaluate_family
+from benchmark.harness import evaluate_task
 from benchmark.harness.records import partial_contexts
 from benchmark.harness.utils import choice_scores, exact_match
 from benchmark.produce.presets import get_preset
-from benchmark.produce.tasks import FAMILY_SUBSETS, load_records
+from benchmark.produce.tasks import TASK_SUBSETS, load_records
 
 
 @dataclass(frozen=True)
 class SFTRecipe:
-    """One family's fine-tuning recipe at one preset."""
+    """One task's fine-tuning recipe at one preset."""
 
     steps: int  # optimizer steps; the schedule ends at 0 on the last one
     batch_size: int
@@ -70,12 +70,12 @@ class SFTRecipe:
         return asdict(self)
 
 
-def get_recipe(preset: str, family: str, **overrides: Any) -> SFTRecipe:
-    """The recipe of ``family`` at ``preset`` (its ``Preset.sft``), with ``overrides`` applied."""
+def get_recipe(preset: str, task: str, **overrides: Any) -> SFTRecipe:
+    """The recipe of ``task`` at ``preset`` (its ``Preset.sft``), with ``overrides`` applied."""
     recipes = get_preset(preset).sft
-    if family not in recipes:
-        raise SftcastError(f"unknown task family {family!r} (known: {', '.join(recipes)})")
-    recipe = SFTRecipe(**recipes[family])
+    if task not in recipes:
+        raise SftcastError(f"unknown task {task!r} (known: {', '.join(recipes)})")
+    recipe = SFTRecipe(**recipes[task])
     unknown = set(overrides) - set(recipe.to_dict())
     if unknown:
         raise SftcastError(f"unknown SFT option(s) {', '.join(sorted(unknown))}")
@@ -310,23 +310,23 @@ HARNESS_BATCH_SIZE = 32
 
 
 def harness_available() -> bool:
-    """Whether ``benchmark.harness.evaluate_family`` (lm-eval) can be used."""
+    """Whether ``benchmark.harness.evaluate_task`` (lm-eval) can be used."""
     return importlib.util.find_spec("benchmark.harness") is not None
 
 
 def evaluate(
     model: Any,
     tokenizer: Any,
-    family: str,
+    task: str,
     data_dir: str | Path,
     split: str = "test",
     recipe: SFTRecipe | None = None,
     evaluator: str = "auto",
     limit: int | None = None,
 ) -> dict[str, Any]:
-    """Scores of ``model`` on every subset of ``family``: per_dataset, and the means over subsets.
+    """Scores of ``model`` on every subset of ``task``: per_dataset, and the means over subsets.
 
-    ``evaluator`` is ``"harness"`` (lm-eval, via ``benchmark.harness.evaluate_family``; the model is
+    ``evaluator`` is ``"harness"`` (lm-eval, via ``benchmark.harness.evaluate_task``; the model is
     saved to a temporary folder first), ``"direct"`` (``_evaluate_direct``) or ``"auto"`` (the
     harness when installed).
     """
@@ -338,9 +338,9 @@ def evaluate(
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
             device = str(next(model.parameters()).device)
-            result = evaluate_family(
+            result = evaluate_task(
                 tmp,
-                family,
+                task,
                 str(data_dir),
                 split=split,
                 device=device,
@@ -354,10 +354,10 @@ def evaluate(
         raise SftcastError(f"evaluator must be auto, harness or direct, not {evaluator!r}")
     recipe = recipe or SFTRecipe(steps=1, batch_size=1, learning_rate=1.0)
     per = {}
-    for subset in FAMILY_SUBSETS[family]:
-        records = load_records(data_dir, family, subset, split)[:limit]
+    for subset in TASK_SUBSETS[task]:
+        records = load_records(data_dir, task, subset, split)[:limit]
         if records:
-            per[subset] = _evaluate_direct(model, tokenizer, records, family != "cms", recipe)
+            per[subset] = _evaluate_direct(model, tokenizer, records, task != "cms", recipe)
     return {**_means(per), "per_dataset": per, "evaluator": "direct"}
 
 
@@ -375,7 +375,7 @@ def _means(per: dict[str, dict[str, Any]]) -> dict[str, float | None]:
 
 def run_sft(
     model_path: str | Path,
-    family: str,
+    task: str,
     data_dir: str | Path,
     preset: str = "tiny",
     sft_seeds: int = 1,
@@ -388,11 +388,11 @@ def run_sft(
     out: str | Path | None = None,
     **recipe_overrides: Any,
 ) -> dict[str, Any]:
-    """Fine-tune ``model_path`` on ``family`` with ``sft_seeds`` seeds and average the test scores.
+    """Fine-tune ``model_path`` on ``task`` with ``sft_seeds`` seeds and average the test scores.
 
     Args:
         model_path: a ``save_pretrained`` folder (model + tokenizer), e.g. a pre-training checkpoint.
-        family: ``cms``, ``rag`` or ``cbqa``; its records are read from ``data_dir``
+        task: ``cms``, ``rag`` or ``cbqa``; its records are read from ``data_dir``
             (``export_tasks`` layout), train split for SFT, test split for scores.
         preset: whose ``Preset.sft`` recipe to use; ``recipe_overrides`` change single fields.
         sft_seeds: SFT seeds ``seed .. seed+K-1`` (data order; with ``init="scratch"`` also the init).
@@ -402,26 +402,26 @@ def run_sft(
         out: write the result as JSON here.
 
     Returns:
-        ``{"family", "score", "paper_metric", "acc", "em", "gold_loglik", "gold_prob", "per_dataset",
+        ``{"task", "score", "paper_metric", "acc", "em", "gold_loglik", "gold_prob", "per_dataset",
         "per_seed", "seed_std", "recipe", "seeds", "init", "evaluator", "time_s", ...}``; the
         scores are means over seeds, ``score`` is the paper's metric.
     """
     import torch
 
 
-    if family not in FAMILY_SUBSETS:
-        raise SftcastError(f"unknown task family {family!r} (known: {', '.join(FAMILY_SUBSETS)})")
+    if task not in TASK_SUBSETS:
+        raise SftcastError(f"unknown task {task!r} (known: {', '.join(TASK_SUBSETS)})")
     if sft_seeds < 1:
         raise SftcastError("sft_seeds must be >= 1")
     if num_threads:
         torch.set_num_threads(num_threads)
-    recipe = get_recipe(preset, family, **recipe_overrides)
-    train = [r for s in FAMILY_SUBSETS[family] for r in load_records(data_dir, family, s, "train")]
+    recipe = get_recipe(preset, task, **recipe_overrides)
+    train = [r for s in TASK_SUBSETS[task] for r in load_records(data_dir, task, s, "train")]
     t_start = time.perf_counter()
-    result: dict[str, Any] = {"family": family, "model_path": str(model_path), "init": init, "preset": preset}
+    result: dict[str, Any] = {"task": task, "model_path": str(model_path), "init": init, "preset": preset}
     if eval_base:
         model, tok = load_model(model_path, init, seed)
-        result["base"] = evaluate(model.to(device), tok, family, data_dir, recipe=recipe, evaluator=evaluator)
+        result["base"] = evaluate(model.to(device), tok, task, data_dir, recipe=recipe, evaluator=evaluator)
     runs = []
     for s in range(seed, seed + sft_seeds):
         t0 = time.perf_counter()
@@ -429,10 +429,10 @@ def run_sft(
         model.to(device)
         curve = finetune(model, tok, train, recipe, s)
         t1 = time.perf_counter()
-        scores = evaluate(model, tok, family, data_dir, recipe=recipe, evaluator=evaluator)
+        scores = evaluate(model, tok, task, data_dir, recipe=recipe, evaluator=evaluator)
         runs.append({"seed": s, **scores, **curve, "train_s": t1 - t0, "eval_s": time.perf_counter() - t1})
     result.update(
-        _over_seeds(runs, family),
+        _over_seeds(runs, task),
         recipe=recipe.to_dict(),
         seeds=list(range(seed, seed + sft_seeds)),
         evaluator=runs[0]["evaluator"],
@@ -445,14 +445,14 @@ def run_sft(
     return result
 
 
-def _over_seeds(runs: list[dict[str, Any]], family: str) -> dict[str, Any]:
-    """The scores of one or more SFT seeds: means per dataset and per family, the paper's metric as
+def _over_seeds(runs: list[dict[str, Any]], task: str) -> dict[str, Any]:
+    """The scores of one or more SFT seeds: means per dataset and per task, the paper's metric as
     ``score``, the seeds' std and the runs themselves."""
     per_dataset = {
         subset: {key: _mean_or_none([r["per_dataset"][subset][key] for r in runs]) for key in SCORE_KINDS}
         for subset in runs[0]["per_dataset"]
     }
-    metric = PAPER_METRIC[family]
+    metric = PAPER_METRIC[task]
     return {
         **_means(per_dataset),
         "score": _means(per_dataset)[metric],

@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from benchmark.core.cache import cache_key
 from benchmark.core.errors import SftcastError
 from benchmark.core.schema import SUITES_DIR, suite_declaration
-from benchmark.core.vocab import EXTRA_SIGNALS, FAMILIES, FAMILY_VERSIONS, PROXIES, SCORE_KINDS
+from benchmark.core.vocab import EXTRA_SIGNALS, PROXIES, SCORE_KINDS, TASK_VERSIONS, TASKS
 from benchmark.harness import PROXY_VERSION, compute_proxies, signal_version
 from benchmark.harness.evaluator import proxy_specs
 from benchmark.produce.harness_data import ensure_data
@@ -60,7 +60,7 @@ class RunSettings:
     records: str = str(RECORDS_DIR)  # result records: committed
     checkpoint_proxy_limit: int | None = 40  # documents per lm-eval task at 25/50/75%: a cheap curve
     final_proxy_limit: int | None = None  # the final checkpoint's proxies use every document
-    families: tuple[str, ...] = FAMILIES
+    tasks: tuple[str, ...] = TASKS
     pretrain_overrides: dict[str, Any] = field(default_factory=dict)
     sft_overrides: dict[str, Any] = field(default_factory=dict)
 
@@ -94,13 +94,13 @@ def data_dir(settings: RunSettings) -> Path:
 
 def proxy_config(limit: int | None, names: Sequence[str]) -> dict[str, Any]:
     """Everything the values of ``names`` at a document ``limit`` depend on, resolved: each proxy's
-    version, the harness's ``PROXY_VERSION`` and the versions of the task families they read."""
+    version, the harness's ``PROXY_VERSION`` and the versions of the tasks they read."""
     specs = proxy_specs()
-    families = sorted({specs[n]["family"] for n in names if specs[n].get("family")})
+    tasks = sorted({specs[n]["task"] for n in names if specs[n].get("task")})
     return {
         "proxies": {n: signal_version(n) for n in sorted(names)},
         "proxy_version": PROXY_VERSION,
-        "task_versions": {f: FAMILY_VERSIONS.get(f, 1) for f in families},
+        "task_versions": {f: TASK_VERSIONS.get(f, 1) for f in tasks},
         "limit": limit,
     }
 
@@ -166,55 +166,55 @@ def _extra_signals(
     return {n: json.loads(path.read_text())[n] for n, path in paths.items()}
 
 
-def _recipe(settings: RunSettings, family: str) -> dict[str, Any]:
-    return get_recipe(settings.suite, family, **settings.sft_overrides).to_dict()
+def _recipe(settings: RunSettings, task: str) -> dict[str, Any]:
+    return get_recipe(settings.suite, task, **settings.sft_overrides).to_dict()
 
 
-def label_kind(suite: str, family: str) -> str | None:
-    """The SFT score kind the suite labels ``family`` by (``label_score`` in its YAML), if declared
+def label_kind(suite: str, task: str) -> str | None:
+    """The SFT score kind the suite labels ``task`` by (``label_score`` in its YAML), if declared
     as a mapping (zeng2025 describes its labels in words)."""
 
     labels = suite_declaration(suite).get("label_score")
-    kind = labels.get(family) if isinstance(labels, dict) else None
+    kind = labels.get(task) if isinstance(labels, dict) else None
     known = (*SCORE_KINDS, "score")
     if kind is not None and kind not in known:
-        raise SftcastError(f"{suite}.yaml: label_score of {family!r} is {kind!r}; known: {', '.join(known)}")
+        raise SftcastError(f"{suite}.yaml: label_score of {task!r} is {kind!r}; known: {', '.join(known)}")
     return kind
 
 
-def sft_on_current_tasks(family: str, result: dict[str, Any]) -> bool:
-    """Whether an SFT result (or a record's entry) was scored on the family's current tasks: its
-    ``task_version`` (absent: 1) is ``FAMILY_VERSIONS[family]`` (a family without one: 1)."""
+def sft_on_current_tasks(task: str, result: dict[str, Any]) -> bool:
+    """Whether an SFT result (or a record's entry) was scored on the task's current data: its
+    ``task_version`` (absent: 1) is ``TASK_VERSIONS[task]`` (a task without one: 1)."""
 
-    return result.get("task_version", 1) == FAMILY_VERSIONS.get(family, 1)
+    return result.get("task_version", 1) == TASK_VERSIONS.get(task, 1)
 
 
-def _sft_current(settings: RunSettings, family: str, result: dict[str, Any]) -> bool:
-    """Whether an SFT result ran the current recipe on the family's current tasks
+def _sft_current(settings: RunSettings, task: str, result: dict[str, Any]) -> bool:
+    """Whether an SFT result ran the current recipe on the task's current data
     (``sft_on_current_tasks``)."""
-    return result.get("recipe") == _recipe(settings, family) and sft_on_current_tasks(family, result)
+    return result.get("recipe") == _recipe(settings, task) and sft_on_current_tasks(task, result)
 
 
-def _sft_result(settings: RunSettings, run: Path, checkpoint: Path, family: str, seed: int) -> dict[str, Any]:
-    """One family's SFT of ``checkpoint``, cached in the run folder under the key of its resolved
+def _sft_result(settings: RunSettings, run: Path, checkpoint: Path, task: str, seed: int) -> dict[str, Any]:
+    """One task's SFT of ``checkpoint``, cached in the run folder under the key of its resolved
     configuration (recipe, seeds, task version, score kinds): any change names a new file."""
 
-    config = {"recipe": _recipe(settings, family), "sft_seeds": settings.sft_seeds,
-              "task_version": FAMILY_VERSIONS.get(family, 1), "score_kinds": list(SCORE_KINDS)}  # fmt: skip
-    path = run / "sft" / f"{family}-{cache_key(config)}.json"
+    config = {"recipe": _recipe(settings, task), "sft_seeds": settings.sft_seeds,
+              "task_version": TASK_VERSIONS.get(task, 1), "score_kinds": list(SCORE_KINDS)}  # fmt: skip
+    path = run / "sft" / f"{task}-{cache_key(config)}.json"
     if path.exists():
         return json.loads(path.read_text())
 
-    result = run_sft(checkpoint, family, data_dir(settings), preset=settings.suite,
+    result = run_sft(checkpoint, task, data_dir(settings), preset=settings.suite,
                      sft_seeds=settings.sft_seeds, seed=seed, device=settings.device,
                      **settings.sft_overrides)  # fmt: skip
-    result["task_version"] = FAMILY_VERSIONS[family]
+    result["task_version"] = TASK_VERSIONS[task]
     _write_json(path, result)
     return result
 
 
 def _sft_entry(result: dict[str, Any]) -> dict[str, Any]:
-    """What a record keeps of one family's SFT result."""
+    """What a record keeps of one task's SFT result."""
 
     keys = ("score", "paper_metric", *SCORE_KINDS, "per_dataset", "seed_std", "seeds", "evaluator", "recipe",
             "task_version")  # fmt: skip
@@ -222,7 +222,7 @@ def _sft_entry(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str, Any]:
-    """Pre-train, measure proxies at every checkpoint, fine-tune on each family; return the record."""
+    """Pre-train, measure proxies at every checkpoint, fine-tune on each task; return the record."""
     import torch
 
 
@@ -253,10 +253,10 @@ def run_variant(settings: RunSettings, variant: int, seed: int = 0) -> dict[str,
     timings["proxies_s"] = time.perf_counter() - t1
 
     sft: dict[str, Any] = {}
-    for family in settings.families:
+    for task in settings.tasks:
         t2 = time.perf_counter()
-        sft[family] = _sft_entry(_sft_result(settings, run, ckpts[-1][1], family, seed))
-        timings[f"sft_{family}_s"] = time.perf_counter() - t2
+        sft[task] = _sft_entry(_sft_result(settings, run, ckpts[-1][1], task, seed))
+        timings[f"sft_{task}_s"] = time.perf_counter() - t2
 
     timings["total_s"] = time.perf_counter() - t0
     # None when this session found pre-training already finished (nothing was timed)
@@ -308,24 +308,24 @@ def missing_signals(record: dict[str, Any]) -> list[str]:
 
 
 def stale_tasks(record: dict[str, Any]) -> list[str]:
-    """The families whose tasks changed since ``record``'s proxies were measured: its
-    ``task_versions`` (absent: all 1) differ from ``FAMILY_VERSIONS``."""
+    """The tasks whose data changed since ``record``'s proxies were measured: its
+    ``task_versions`` (absent: all 1) differ from ``TASK_VERSIONS``."""
 
     held = record.get("task_versions", {})
-    return [f for f, version in FAMILY_VERSIONS.items() if held.get(f, 1) != version]
+    return [f for f, version in TASK_VERSIONS.items() if held.get(f, 1) != version]
 
 
 def _task_versions() -> dict[str, int]:
-    return dict(FAMILY_VERSIONS)
+    return dict(TASK_VERSIONS)
 
 
-def _family_proxies(
-    settings: RunSettings, run: Path, step: int, checkpoint: Path, limit: int | None, family: str
+def _task_proxies(
+    settings: RunSettings, run: Path, step: int, checkpoint: Path, limit: int | None, task: str
 ) -> dict[str, Any]:
-    """The proxies and extra signals of one checkpoint that read ``family``'s tasks, measured on
+    """The proxies and extra signals of one checkpoint that read ``task``'s data, measured on
     its current version (cached per version in the run folder)."""
 
-    names = [n for n in (*PROXIES, *EXTRA_SIGNALS) if proxy_specs()[n].get("family") == family]
+    names = [n for n in (*PROXIES, *EXTRA_SIGNALS) if proxy_specs()[n].get("task") == task]
     def compute() -> dict[str, Any]:
         return compute_proxies(str(checkpoint), data_dir(settings), settings.device, limit, proxies=names)
 
@@ -338,10 +338,10 @@ def _signal_versions() -> dict[str, int]:
 
 
 def stale_sft(settings: RunSettings, record: dict[str, Any]) -> list[str]:
-    """The families of ``settings`` whose SFT in ``record`` used another recipe than the current one,
-    or lacks the score kind the suite labels that family by (``label_kind``)."""
+    """The tasks of ``settings`` whose SFT in ``record`` used another recipe than the current one,
+    or lacks the score kind the suite labels that task by (``label_kind``)."""
     stale = []
-    for f in settings.families:
+    for f in settings.tasks:
         label, result = label_kind(settings.suite, f), record.get("sft", {}).get(f) or {}
         missing = label is not None and result.get(label) is None  # absent, or None (a failed metric)
         if missing or not _sft_current(settings, f, result):
@@ -353,8 +353,8 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
     """The record of (variant, seed) brought up to date; nothing else in it changes.
 
     It gains the extra signals it lacks, measured on the run folder's checkpoints with each
-    checkpoint's recorded document limit; a family whose tasks changed (``stale_tasks``) has its
-    proxies and signals measured again at every checkpoint; and each family whose SFT recipe or
+    checkpoint's recorded document limit; a task whose data changed (``stale_tasks``) has its
+    proxies and signals measured again at every checkpoint; and each task whose SFT recipe or
     tasks changed since it was written, or that lacks the suite's label score (``stale_sft``), is
     fine-tuned again with the current recipe. A run folder without its weights (a fresh clone)
     is pre-trained again first with ``settings``, as ``run_variant`` would.
@@ -377,8 +377,8 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
         record["proxies"] = record["checkpoints"][str(record["pretrain"]["steps"])]["proxies"]
         record["signal_versions"] = _signal_versions()
         record["timings_s"]["extra_signals_s"] = round(time.perf_counter() - t0, 1)
-    families = stale_tasks(record)
-    if families:
+    tasks = stale_tasks(record)
+    if tasks:
         t1 = time.perf_counter()
         if sorted(record["checkpoints"], key=int) != [str(step) for step, _ in ckpts]:
             raise SftcastError(
@@ -387,22 +387,22 @@ def upgrade_record(settings: RunSettings, variant: int, seed: int = 0) -> dict[s
             )
         for step, path in ckpts:
             entry = record["checkpoints"][str(step)]
-            for family in families:
+            for task in tasks:
                 limit = entry["proxy_limit"]
-                entry["proxies"].update(_family_proxies(settings, run, step, path, limit, family))
+                entry["proxies"].update(_task_proxies(settings, run, step, path, limit, task))
         record["proxies"] = record["checkpoints"][str(record["pretrain"]["steps"])]["proxies"]
         record["task_versions"] = _task_versions()
         record["timings_s"]["task_proxies_s"] = round(time.perf_counter() - t1, 1)
-    for family in stale_sft(settings, record):
+    for task in stale_sft(settings, record):
         t1 = time.perf_counter()
-        record.setdefault("sft", {})[family] = _sft_entry(
-            _sft_result(settings, run, ckpts[-1][1], family, seed)
+        record.setdefault("sft", {})[task] = _sft_entry(
+            _sft_result(settings, run, ckpts[-1][1], task, seed)
         )
-        label = label_kind(settings.suite, family)
-        if label is not None and record["sft"][family].get(label) is None:
-            raise SftcastError(f"{settings.suite}: the {family} evaluation gives no {label!r} (its label)")
+        label = label_kind(settings.suite, task)
+        if label is not None and record["sft"][task].get(label) is None:
+            raise SftcastError(f"{settings.suite}: the {task} evaluation gives no {label!r} (its label)")
         record["settings"]["sft_overrides"] = dict(settings.sft_overrides)  # what the recipe came from
-        record["timings_s"][f"sft_{family}_s"] = round(time.perf_counter() - t1, 1)
+        record["timings_s"][f"sft_{task}_s"] = round(time.perf_counter() - t1, 1)
     return record
 
 
@@ -430,7 +430,7 @@ def outdated(settings: RunSettings, variants: list[int], seeds: list[int]) -> li
     """The (variant, seed) jobs whose record exists but is out of date, seed-major.
 
     Out of date: it lacks an extra signal (``missing_signals``), its proxies read tasks of an
-    older version (``stale_tasks``), or an SFT family ran another recipe or older tasks, or
+    older version (``stale_tasks``), or an SFT task ran another recipe or older data, or
     lacks the suite's label score (``stale_sft``).
     """
     out = []
@@ -462,7 +462,7 @@ def run_suite(
 
     ``variants`` × ``seeds`` is the suite; ``noise_variants`` × ``noise_seeds`` are the extra
     seeds of the noise estimate, run after it. An out-of-date record (an extra signal missing,
-    a family's tasks or SFT recipe changed, or a family lacks its label score: ``outdated``) is
+    a task's data or SFT recipe changed, or a task lacks its label score: ``outdated``) is
     brought up to date (``upgrade_record``) and rewritten. A failed variant is reported and the
     others go on; its run folder keeps what it finished.
     """
@@ -522,7 +522,7 @@ def suite_tasks_dir(suite: str, out: str | Path = "runs", world_seed: int = 0) -
 def sft_variant(
     suite: str,
     variant: int,
-    family: str,
+    task: str,
     out: str | Path = "runs",
     seed: int = 0,
     sft_seeds: int = 1,
@@ -533,12 +533,12 @@ def sft_variant(
     world_seed: int = 0,
     **recipe_overrides: Any,
 ) -> dict[str, Any]:
-    """SFT of variant ``variant`` of ``suite`` (its final checkpoint) on ``family``.
+    """SFT of variant ``variant`` of ``suite`` (its final checkpoint) on ``task``.
 
     ``seed`` picks the pre-training run (``{out}/{suite}/seed{seed}``) and the SFT seeds; the
     tasks come from the world of ``world_seed``, the same for every seed.
 
-    The result goes to ``{out}/{suite}/seed{seed}/vNN/sft/{family}[-scratch].json``.
+    The result goes to ``{out}/{suite}/seed{seed}/vNN/sft/{task}[-scratch].json``.
     """
 
     v = get_variant(suite, variant)
@@ -553,10 +553,10 @@ def sft_variant(
             raise SftcastError(f"no checkpoint in {run}: pre-train first (`sftcast produce pretrain ...`)")
         model_path = found[-1][1]
     data_dir = suite_tasks_dir(suite, out, world_seed)
-    name = family if init == "pretrained" else f"{family}-{init}"
+    name = task if init == "pretrained" else f"{task}-{init}"
     result = run_sft(
         model_path,
-        family,
+        task,
         data_dir,
         preset=suite,
         sft_seeds=sft_seeds,

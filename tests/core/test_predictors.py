@@ -65,7 +65,7 @@ def test_user_predictor_by_module_and_class():
 
 
 class _ReadsAnotherLabel(Predictor):
-    """Cheats: ranks by another family's SFT score, which the protocols hide."""
+    """Cheats: ranks by another task's SFT score, which the protocols hide."""
 
     supervised = True
 

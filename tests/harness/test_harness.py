@@ -21,10 +21,10 @@ from micro_models import micro_tokenizer, save_random_llama  # noqa: E402
 
 from benchmark.cli import main
 from benchmark.core.errors import SftcastError  # noqa: E402
-from benchmark.core.vocab import FAMILY_VERSIONS, PROXIES
+from benchmark.core.vocab import PROXIES, TASK_VERSIONS
 from benchmark.harness import (
     compute_proxies,
-    evaluate_family,
+    evaluate_task,
     lm_eval_command,
     proxies_from_results,
     render_tasks,
@@ -233,7 +233,7 @@ def test_partially_scored_subset_runs_as_lm_eval_runs_winogrande(
     from lm_eval.tasks import TaskManager
 
 
-    obqa = build_tasks(World.generate("micro", seed=0), families=["cms"])["cms"]["openbookqa"]
+    obqa = build_tasks(World.generate("micro", seed=0), tasks=["cms"])["cms"]["openbookqa"]
     data = export_tasks({"cms": {"openbookqa": obqa}}, tmp_path / "data")
     out = render_tasks(data, tmp_path / "tasks", split="test", proxies=["kshot_cms"])
     assert "kshot_partial.yaml" in (out / "kshot_cms_openbookqa.yaml").read_text()
@@ -261,7 +261,7 @@ def test_partially_scored_subset_runs_as_lm_eval_runs_winogrande(
 
 
 def test_cloze_docs_state_single_facts() -> None:
-    base = {"id": "q", "family": "cbqa", "subset": "nq_open", "choices": ["Oslo", "Rome"], "gold": 1,
+    base = {"id": "q", "task": "cbqa", "subset": "nq_open", "choices": ["Oslo", "Rome"], "gold": 1,
             "answer": "Rome", "prompt": "Question: Where was Ann Lee born?\nAnswer:"}  # fmt: skip
     rows = [
         {**base, "hops": [["Ann Lee", "birth_city", "Rome"]]},
@@ -276,7 +276,7 @@ def test_cloze_docs_state_single_facts() -> None:
 
 
 def test_property_docs_state_the_object_value_behind_a_yes_no_question() -> None:
-    base = {"id": "b", "family": "cms", "subset": "boolq", "choices": ["yes", "no"], "gold": 1,
+    base = {"id": "b", "task": "cms", "subset": "boolq", "choices": ["yes", "no"], "gold": 1,
             "answer": "no", "prompt": "Passage: ...\nQuestion: Is the iron kettle light?\nAnswer:",
             "entity": "iron kettle", "attribute": "weight", "asked": "light"}  # fmt: skip
     rows = [
@@ -338,7 +338,7 @@ def test_kshot_facts_asks_world_facts_in_corpus_sentences(
 def test_a_data_folder_says_which_tasks_it_holds(
     world_data: Path, setup: dict, tmp_path: Path, caplog
 ) -> None:
-    """prepare_data stamps the FAMILY_VERSIONS it wrote; proxies record it, and warn on older tasks."""
+    """prepare_data stamps the TASK_VERSIONS it wrote; proxies record it, and warn on older data."""
 
 
     old = tmp_path / "data"
@@ -346,11 +346,11 @@ def test_a_data_folder_says_which_tasks_it_holds(
     assert data_current(world_data) and not data_current(setup["data"])  # no stamp: not prepare_data's
     kwargs = {"proxies": ["kshot_props"], "limit": 2, "batch_size": 4}
     now = compute_proxies(str(setup["model"]), world_data, tasks_dir=tmp_path / "t0", **kwargs)
-    assert now["config"]["family_versions"] == FAMILY_VERSIONS
-    (old / DATA_STAMP).write_text(json.dumps({**FAMILY_VERSIONS, "cms": 1}))
+    assert now["config"]["task_versions"] == TASK_VERSIONS
+    (old / DATA_STAMP).write_text(json.dumps({**TASK_VERSIONS, "cms": 1}))
     with caplog.at_level("WARNING"):
         stale = compute_proxies(str(setup["model"]), old, tasks_dir=tmp_path / "t1", **kwargs)
-    assert stale["config"]["family_versions"]["cms"] == 1 and "not the current" in caplog.text
+    assert stale["config"]["task_versions"]["cms"] == 1 and "not the current" in caplog.text
     assert not data_current(old)
 
 
@@ -500,18 +500,18 @@ def test_lm_eval_cli_gives_the_library_numbers(library: dict, setup: dict[str, P
 
 
 # ---------------------------------------------------------------------------------------------
-# task-family scores for SFT, and free signals of a pre-training run
+# task scores for SFT, and free signals of a pre-training run
 
 
-def test_evaluate_family(setup: dict[str, Path]) -> None:
-    cms = evaluate_family(str(setup["model"]), "cms", setup["data"], split="test", num_fewshot=0)
+def test_evaluate_task(setup: dict[str, Path]) -> None:
+    cms = evaluate_task(str(setup["model"]), "cms", setup["data"], split="test", num_fewshot=0)
     assert set(cms["per_dataset"]) == {"boolq", "piqa"} and cms["em"] is None
     assert cms["acc"] == pytest.approx(np.mean([d["acc"] for d in cms["per_dataset"].values()]))
     assert cms["num_fewshot"] == 0 and cms["n_docs"] == {"boolq": 4, "piqa": 4}
-    rag = evaluate_family(str(setup["model"]), "rag", setup["data"], num_fewshot=2, limit=2)
+    rag = evaluate_task(str(setup["model"]), "rag", setup["data"], num_fewshot=2, limit=2)
     assert rag["per_dataset"]["nq_open"]["em"] == 0.0 and rag["gold_loglik"] < 0
-    with pytest.raises(SftcastError, match="unknown task family"):
-        evaluate_family(str(setup["model"]), "cmss", setup["data"])
+    with pytest.raises(SftcastError, match="unknown task"):
+        evaluate_task(str(setup["model"]), "cmss", setup["data"])
 
 
 def test_free_signals_of_a_pretraining_run(setup: dict[str, Path]) -> None:

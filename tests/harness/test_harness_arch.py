@@ -1,4 +1,4 @@
-"""The default lm-eval backend (sftcast_hf, shared prompts) on every causal-LM architecture family,
+"""The default lm-eval backend (sftcast_hf, shared prompts) on every causal-LM architecture task,
 against plain ``hf``, with prompts several times longer than each model's 128-token context."""
 
 from __future__ import annotations

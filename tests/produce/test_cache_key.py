@@ -20,13 +20,13 @@ def test_the_key_is_a_stable_hash_of_the_configuration():
     assert key(PROXIES) == key(list(reversed(PROXIES)))  # the order of the names is not configuration
 
 
-def test_a_task_version_bump_invalidates_the_proxies_that_read_that_family_only(monkeypatch):
+def test_a_task_version_bump_invalidates_the_proxies_that_read_that_task_only(monkeypatch):
     groups = [PROXIES, ("ppl_clm", "ppl_sc"), ("kshot_rag",), ("kshot_cms",)]
     before = {names: key(list(names)) for names in groups}
-    monkeypatch.setitem(runner.FAMILY_VERSIONS, "cms", runner.FAMILY_VERSIONS["cms"] + 1)
+    monkeypatch.setitem(runner.TASK_VERSIONS, "cms", runner.TASK_VERSIONS["cms"] + 1)
     after = {names: key(list(names)) for names in before}
     assert after[PROXIES] != before[PROXIES] and after[("kshot_cms",)] != before[("kshot_cms",)]
-    assert after[("ppl_clm", "ppl_sc")] == before[("ppl_clm", "ppl_sc")]  # perplexities read no task family
+    assert after[("ppl_clm", "ppl_sc")] == before[("ppl_clm", "ppl_sc")]  # perplexities read no task
     assert after[("kshot_rag",)] == before[("kshot_rag",)]
 
 

@@ -17,7 +17,7 @@ from benchmark.analysis.replication import checkpoint_suite
 from benchmark.cli import main
 from benchmark.core.errors import SftcastError
 from benchmark.core.schema import SUITES_DIR, load_suite, suite_declaration
-from benchmark.core.vocab import FAMILY_VERSIONS
+from benchmark.core.vocab import TASK_VERSIONS
 from benchmark.produce.collect import collect_suite
 from benchmark.produce.suite_runner import (
     RECORDS_DIR,
@@ -63,8 +63,8 @@ def test_records_hold_config_proxies_checkpoints_and_sft(micro_run):
     rec = json.loads(record_path(settings, 6, 0).read_text())
     assert rec["variant"]["objective"] == "SC" and rec["seed"] == 0 and rec["world_seed"] == 0
     assert set(rec["sft"]) == {"cms", "rag", "cbqa"}
-    for family in ("cms", "rag", "cbqa"):
-        assert set(rec["sft"][family]) >= {"score", "acc", "gold_loglik", "per_dataset", "seeds"}
+    for task in ("cms", "rag", "cbqa"):
+        assert set(rec["sft"][task]) >= {"score", "acc", "gold_loglik", "per_dataset", "seeds"}
     fractions = sorted(c["fraction"] for c in rec["checkpoints"].values())
     assert fractions == [0.25, 0.5, 0.75, 1.0]
     assert 0 < rec["proxies"]["ppl_clm"] < 1 and rec["settings"]["suite"] == "micro"
@@ -110,10 +110,10 @@ def test_records_written_before_an_extra_signal_gain_it(fresh_run):
     assert path.read_text() == json.dumps(full)[:-20]
 
 
-def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(fresh_run):
+def test_a_task_fine_tuned_with_an_old_recipe_is_fine_tuned_again(fresh_run):
     """A record (and its run folder's cache) whose CMS SFT used another recipe, and that lacks an
     extra signal too, gets CMS fine-tuned again with the current one and the signal added; the
-    other families and everything else stay as they were."""
+    other tasks and everything else stay as they were."""
     settings, _ = fresh_run
     path = record_path(settings, 1, 0)
     full = json.loads(path.read_text())
@@ -140,9 +140,9 @@ def test_a_family_fine_tuned_with_an_old_recipe_is_fine_tuned_again(fresh_run):
     assert outdated(settings, [1, 6], [0]) == []
 
 
-def test_a_family_without_its_label_score_is_fine_tuned_again(fresh_run, monkeypatch):
+def test_a_task_without_its_label_score_is_fine_tuned_again(fresh_run, monkeypatch):
     """A record (and cache) written before the evaluator reported the score kind the suite labels a
-    family by gets that family fine-tuned again, and only that one; nothing else changes."""
+    task by gets that task fine-tuned again, and only that one; nothing else changes."""
 
     settings, _ = fresh_run
     path = record_path(settings, 6, 0)
@@ -153,11 +153,11 @@ def test_a_family_without_its_label_score_is_fine_tuned_again(fresh_run, monkeyp
     (cache,) = Path(settings.out).glob("micro/seed0/v06/sft/cms-*.json")
     cache.unlink()  # the current evaluator's cache gone: fine-tuned for real
     old = json.loads(path.read_text())
-    for family in ("cms", "rag"):
-        del old["sft"][family]["gold_prob"]
+    for task in ("cms", "rag"):
+        del old["sft"][task]["gold_prob"]
     path.write_text(json.dumps(old))
     assert outdated(settings, [1, 6], [0]) == []  # micro declares no label score
-    monkeypatch.setattr(runner, "label_kind", lambda suite, family: {"cms": "gold_prob"}.get(family))
+    monkeypatch.setattr(runner, "label_kind", lambda suite, task: {"cms": "gold_prob"}.get(task))
     assert outdated(settings, [1, 6], [0]) == [(6, 0)]
     assert runner.stale_sft(settings, old) == ["cms"]
     upgraded = runner.upgrade_record(settings, 6, 0)  # in this process: run_suite's lanes are spawned
@@ -189,17 +189,17 @@ def test_a_signal_of_a_new_version_is_measured_again(fresh_run, monkeypatch):
         assert runner.proxy_cache(run, int(step), entry["proxy_limit"], ["kshot_props"]).exists()
 
 
-def test_a_family_whose_tasks_changed_is_measured_again(fresh_run):
-    """A record (and an SFT cache) of an older ``FAMILY_VERSIONS`` gets that family's proxies at
+def test_a_task_whose_tasks_changed_is_measured_again(fresh_run):
+    """A record (and an SFT cache) of an older ``TASK_VERSIONS`` gets that task's proxies at
     every checkpoint and its SFT again; the data folder is rebuilt first. Nothing else changes."""
 
     settings, _ = fresh_run
     path = record_path(settings, 6, 0)
     full = json.loads(path.read_text())
-    assert full["task_versions"] == FAMILY_VERSIONS
-    assert full["sft"]["cms"]["task_version"] == FAMILY_VERSIONS["cms"]
+    assert full["task_versions"] == TASK_VERSIONS
+    assert full["sft"]["cms"]["task_version"] == TASK_VERSIONS["cms"]
     old = json.loads(path.read_text())
-    del old["task_versions"]  # a record from before task versions: every family at 1
+    del old["task_versions"]  # a record from before task versions: every task at 1
     old["sft"]["cms"]["task_version"] = 1
     for entry in old["checkpoints"].values():
         entry["proxies"]["kshot_cms"] = -1.0
@@ -212,7 +212,7 @@ def test_a_family_whose_tasks_changed_is_measured_again(fresh_run):
     assert runner.stale_tasks(old) == ["cms"] and runner.stale_sft(settings, old) == ["cms"]
     assert outdated(settings, [1, 6], [0]) == [(6, 0)]
     upgraded = runner.upgrade_record(settings, 6, 0)  # in this process: run_suite's lanes are spawned
-    assert json.loads(stamp.read_text()) == FAMILY_VERSIONS
+    assert json.loads(stamp.read_text()) == TASK_VERSIONS
     assert upgraded["timings_s"].pop("task_proxies_s") >= 0 and upgraded["timings_s"].pop("sft_cms_s") >= 0
     full["timings_s"].pop("sft_cms_s")
     assert upgraded["checkpoints"] == full["checkpoints"] and upgraded["sft"] == full["sft"]  # deterministic
@@ -340,9 +340,9 @@ def test_noise_edge_cases_are_stated_not_crashed():
     # one rerun variant: a noise estimate but no pair to flip
     one = noise_table(_seeds([0.1, 0.5, 0.9, 0.2, None, None], [1.0] * 6), {"cms": "acc"})
     assert "n/a (cms)" in noise_summary("s", one) and "n/a of 0" in format_noise(one)
-    # a family whose label score has no reruns is named, not counted as passing
+    # a task whose label score has no reruns is named, not counted as passing
     both = noise_summary("s", exact, ["cms", "rag"])
-    assert "unknown in rag" in both and "every family with reruns" in both
+    assert "unknown in rag" in both and "every task with reruns" in both
 
 
 def test_label_kind_reads_the_suite_yaml_and_rejects_an_unknown_kind(monkeypatch):

@@ -1,5 +1,5 @@
 """SFT on the micro preset: response-only loss, the schedule, scoring, improvement over the base
-model on every family, the no-pre-training baseline, seeds, and the CLI."""
+model on every task, the no-pre-training baseline, seeds, and the CLI."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 
 from benchmark.cli import main
 from benchmark.core.errors import SftcastError
-from benchmark.harness import evaluate_family
+from benchmark.harness import evaluate_task
 from benchmark.harness.utils import exact_match, process_generation
 from benchmark.produce.corpus import build_corpus
 from benchmark.produce.presets import get_preset, pretrain_variant
@@ -90,17 +90,17 @@ def test_shared_prefix_logliks_equal_full_forward_passes(setup) -> None:
             assert value == pytest.approx(slow, abs=1e-3)
 
 
-@pytest.mark.parametrize("family", ["cms", "rag", "cbqa"])
-def test_sft_improves_on_the_base_model(setup, family: str) -> None:
+@pytest.mark.parametrize("task", ["cms", "rag", "cbqa"])
+def test_sft_improves_on_the_base_model(setup, task: str) -> None:
     model_path, data = setup
-    result = run_sft(model_path, family, data, preset="micro", eval_base=True, evaluator="direct")
+    result = run_sft(model_path, task, data, preset="micro", eval_base=True, evaluator="direct")
     base = result["base"]
     assert result["gold_loglik"] > base["gold_loglik"] + 1.0
     assert result["acc"] > base["acc"]
     assert result["per_seed"][0]["final_loss"] < result["per_seed"][0]["first_loss"]
     assert set(result["per_dataset"]) == set(base["per_dataset"])
     assert result["score"] == result[result["paper_metric"]]
-    assert (result["em"] is None) == (family == "cms")
+    assert (result["em"] is None) == (task == "cms")
 
 
 def test_no_pretraining_baseline_and_seeds(setup, tmp_path: Path) -> None:
@@ -114,16 +114,16 @@ def test_no_pretraining_baseline_and_seeds(setup, tmp_path: Path) -> None:
     assert json.loads(out.read_text())["recipe"]["steps"] == 4
     again = run_sft(model_path, "cbqa", data, sft_seeds=1, **kwargs)
     assert again["per_seed"][0]["gold_loglik"] == result["per_seed"][0]["gold_loglik"]  # seeded
-    for family in ("cms", "rag"):
-        assert run_sft(model_path, family, data, **kwargs)["acc"] is not None
+    for task in ("cms", "rag"):
+        assert run_sft(model_path, task, data, **kwargs)["acc"] is not None
 
 
 @pytest.mark.skipif(not harness_available(), reason="benchmark.harness is not installed")
-@pytest.mark.parametrize("family", ["cms", "cbqa"])
-def test_harness_and_direct_evaluation_agree(setup, family: str) -> None:
+@pytest.mark.parametrize("task", ["cms", "cbqa"])
+def test_harness_and_direct_evaluation_agree(setup, task: str) -> None:
     model, tok = load_model(setup[0])
-    direct = evaluate(model, tok, family, setup[1], evaluator="direct", limit=20)
-    harness = evaluate(model, tok, family, setup[1], evaluator="harness", limit=20)
+    direct = evaluate(model, tok, task, setup[1], evaluator="direct", limit=20)
+    harness = evaluate(model, tok, task, setup[1], evaluator="harness", limit=20)
     assert harness["acc"] == pytest.approx(direct["acc"])
     # the same left truncation as lm-eval's HFLM (micro prompts reach the 64-token context)
     for subset, scores in direct["per_dataset"].items():
@@ -140,16 +140,16 @@ def test_one_exact_match_rule_for_both_evaluators() -> None:
 
 
 @pytest.mark.skipif(not harness_available(), reason="benchmark.harness is not installed")
-@pytest.mark.parametrize("family", ["cms", "rag", "cbqa"])
-def test_fast_harness_path_gives_the_old_scores(setup, family: str) -> None:
+@pytest.mark.parametrize("task", ["cms", "rag", "cbqa"])
+def test_fast_harness_path_gives_the_old_scores(setup, task: str) -> None:
     """SFT evaluation's lm-eval settings (sftcast_hf, batch 32) against the previous ones (hf,
     batch 8): the same accuracy and exact match, log-likelihoods to float rounding. Micro RAG
-    prompts exceed the micro context, so that family also covers the fallback to hf's left
+    prompts exceed the micro context, so that task also covers the fallback to hf's left
     truncation."""
 
     model_path, data = str(setup[0]), setup[1]
-    old = evaluate_family(model_path, family, data, limit=16, batch_size=8)
-    new = evaluate_family(model_path, family, data, limit=16, batch_size=HARNESS_BATCH_SIZE,
+    old = evaluate_task(model_path, task, data, limit=16, batch_size=8)
+    new = evaluate_task(model_path, task, data, limit=16, batch_size=HARNESS_BATCH_SIZE,
                           backend=HARNESS_BACKEND)  # fmt: skip
     assert new["n_docs"] == old["n_docs"]
     for subset, scores in old["per_dataset"].items():
@@ -168,7 +168,7 @@ def test_cli_sft_and_tasks_export(setup, tmp_path: Path, capsys) -> None:
     argv += ["--task", "cms"]
     assert main([*argv, "--evaluator", "direct", "--set", "steps=2"]) == 0
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert line["family"] == "cms" and line["paper_metric"] == "acc"
+    assert line["task"] == "cms" and line["paper_metric"] == "acc"
     # neither --variant nor --model
     assert main(["produce", "sft", "--preset", "micro", "--task", "cms"]) == 2
 

@@ -1,4 +1,4 @@
-"""Task families: the record contract, no train/test leakage, answers verifiable from the world,
+"""Tasks: the record contract, no train/test leakage, answers verifiable from the world,
 the JSONL round trip, and the real-dataset loaders on local fixtures."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from benchmark.core.errors import SftcastError
 from benchmark.harness.records import is_partial, partial_contexts
 from benchmark.produce.tasks import (
-    FAMILY_SUBSETS,
     SPLITS,
+    TASK_SUBSETS,
     build_tasks,
     export_tasks,
     get_subset,
@@ -36,14 +36,14 @@ def tasks(world: World):
 
 
 def _all(tasks):
-    for family, subsets in tasks.items():
+    for task, subsets in tasks.items():
         for subset, splits in subsets.items():
             for split, records in splits.items():
-                yield family, subset, split, records
+                yield task, subset, split, records
 
 
-def test_families_and_subsets_are_the_papers_shapes() -> None:
-    assert FAMILY_SUBSETS == {
+def test_tasks_and_subsets_are_the_papers_shapes() -> None:
+    assert TASK_SUBSETS == {
         "cbqa": ["nq_open", "trivia_qa", "hotpot_qa", "2wikimultihopqa"],
         "cms": ["boolq", "piqa", "hellaswag", "winogrande", "openbookqa"],
         "rag": ["nq_open", "trivia_qa", "hotpot_qa", "2wikimultihopqa"],
@@ -53,14 +53,14 @@ def test_families_and_subsets_are_the_papers_shapes() -> None:
 
 
 def test_every_record_keeps_the_contract(tasks) -> None:
-    for family, subset, split, records in _all(tasks):
+    for task, subset, split, records in _all(tasks):
         if split != "dev":
-            assert len(records) >= 40, (family, subset, split)
+            assert len(records) >= 40, (task, subset, split)
         ids = [r["id"] for r in records]
         assert len(set(ids)) == len(ids)
         for r in records:
             validate_record(r)
-            assert (r["family"], r["subset"]) == (family, subset)
+            assert (r["task"], r["subset"]) == (task, subset)
             assert (
                 r["prompt"].endswith(("Answer:", "Solution:", ".")) and r["answer"] == r["choices"][r["gold"]]
             )
@@ -68,15 +68,15 @@ def test_every_record_keeps_the_contract(tasks) -> None:
 
 
 def test_qa_choices_are_all_candidate_values(world: World, tasks) -> None:
-    for family in ("rag", "cbqa"):
-        for r in tasks[family]["nq_open"]["test"]:
+    for task in ("rag", "cbqa"):
+        for r in tasks[task]["nq_open"]["test"]:
             assert r["choices"] == world.candidates(r["hops"][0][1])
 
 
 def test_every_answer_is_verifiable_from_the_world(world: World, tasks) -> None:
-    for family, subset, _, records in _all(tasks):
-        verify = get_subset(family, subset).verify
-        assert all(verify(r, world) for r in records), (family, subset)
+    for task, subset, _, records in _all(tasks):
+        verify = get_subset(task, subset).verify
+        assert all(verify(r, world) for r in records), (task, subset)
     # the verifier is not vacuous: a flipped answer fails it
     r = dict(tasks["cms"]["boolq"]["test"][0])
     r["answer"] = "no" if r["answer"] == "yes" else "yes"
@@ -86,15 +86,15 @@ def test_every_answer_is_verifiable_from_the_world(world: World, tasks) -> None:
 def test_no_entity_or_question_leaks_between_splits(world: World, tasks) -> None:
     train_people, held_out = world.split_entities()
     train_names = {p.name for p in train_people}
-    for family, subsets in tasks.items():
+    for task, subsets in tasks.items():
         for subset, splits in subsets.items():
             entities = {s: {e for r in splits[s] for e in r["entities"]} for s in SPLITS}
             questions = {s: {(r["prompt"], tuple(r["choices"])) for r in splits[s]} for s in SPLITS}
             for a, b in (("train", "test"), ("train", "dev"), ("dev", "test")):
-                assert not entities[a] & entities[b], (family, subset, a, b)
-                assert not questions[a] & questions[b], (family, subset, a, b)
+                assert not entities[a] & entities[b], (task, subset, a, b)
+                assert not questions[a] & questions[b], (task, subset, a, b)
             if (
-                family in ("rag", "cbqa") and subset != "trivia_qa"
+                task in ("rag", "cbqa") and subset != "trivia_qa"
             ):  # CBQA trains on the corpus's QA half and tests on held-out people
                 people = {e for r in splits["test"] for e in r["entities"]} & {p.name for p in world.people}
                 assert people and not people & train_names
@@ -111,7 +111,7 @@ def test_test_sets_hold_several_paraphrases_per_fact(tasks) -> None:
 
 
 def test_rag_contexts_come_from_bm25_with_distractors(tasks) -> None:
-    records = [r for s in FAMILY_SUBSETS["rag"] for r in tasks["rag"][s]["test"]]
+    records = [r for s in TASK_SUBSETS["rag"] for r in tasks["rag"][s]["test"]]
     assert all(r["passages"] and r["prompt"].startswith("Passage: ") for r in records)
     recall = sum(r["gold_in_context"] for r in records) / len(records)
     assert 0.3 < recall < 1.0  # retrieval is real: usually right, sometimes wrong
@@ -122,17 +122,17 @@ def test_rag_contexts_come_from_bm25_with_distractors(tasks) -> None:
 
 
 def test_build_is_deterministic_and_seeded(world: World, tasks) -> None:
-    again = build_tasks(world, seed=0, families=["cms"])
+    again = build_tasks(world, seed=0, tasks=["cms"])
     assert again["cms"] == tasks["cms"]
-    other = build_tasks(world, seed=1, families=["cms"])
+    other = build_tasks(world, seed=1, tasks=["cms"])
     assert other["cms"]["piqa"]["test"] != tasks["cms"]["piqa"]["test"]
 
 
 def test_export_and_load_round_trip(tasks, tmp_path: Path) -> None:
     out = export_tasks(tasks, tmp_path / "tasks")
-    for family, subset, split, records in _all(tasks):
-        assert (out / family / subset / f"{split}.jsonl").exists()
-        assert load_records(out, family, subset, split) == records
+    for task, subset, split, records in _all(tasks):
+        assert (out / task / subset / f"{split}.jsonl").exists()
+        assert load_records(out, task, subset, split) == records
     with pytest.raises(SftcastError, match="no task file"):
         load_records(out, "cms", "boolq", "validation")
     stats = task_stats(tasks)
@@ -140,7 +140,7 @@ def test_export_and_load_round_trip(tasks, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("family", "subset", "n"),
+    ("task", "subset", "n"),
     [
         ("cms", "boolq", 3),
         ("cms", "piqa", 3),
@@ -155,15 +155,15 @@ def test_export_and_load_round_trip(tasks, tmp_path: Path) -> None:
         ("cbqa", "hotpot_qa", 2),
     ],
 )
-def test_real_datasets_map_into_records(family: str, subset: str, n: int) -> None:
-    records = load_real(family, subset, str(FIXTURES / subset))
+def test_real_datasets_map_into_records(task: str, subset: str, n: int) -> None:
+    records = load_real(task, subset, str(FIXTURES / subset))
     assert len(records) == n
     for r in records:
         validate_record(r)
-        assert r["real"] and r["family"] == family
-    if family == "rag" and subset != "nq_open":
+        assert r["real"] and r["task"] == task
+    if task == "rag" and subset != "nq_open":
         assert records[0]["prompt"].startswith("Passage: ")
-    if family == "cbqa":
+    if task == "cbqa":
         assert records[0]["prompt"].startswith("Question: ")
 
 
@@ -183,7 +183,7 @@ def test_partially_scored_records() -> None:
     """OpenBookQA-shaped records carry a continuation (the choice goes into the context); what a
     record or a file of records may hold is checked up front."""
 
-    tasks = build_tasks(World.generate("micro", seed=0), families=["cms"])["cms"]
+    tasks = build_tasks(World.generate("micro", seed=0), tasks=["cms"])["cms"]
     item = tasks["openbookqa"]["test"][0]
     assert item["choices"][item["gold"]] == f"The {item['entity']}" and item["continuation"].endswith(".")
     assert partial_contexts(item) == [f"{item['prompt']} {c}" for c in item["choices"]]

@@ -36,9 +36,9 @@ DEV_FRAC = 0.2  # of the held-out entities; the rest are test
 
 @dataclass(frozen=True)
 class Subset:
-    """One sub-dataset of a family, shaped like the real dataset ``real``."""
+    """One sub-dataset of a task, shaped like the real dataset ``real``."""
 
-    family: str
+    task: str
     name: str
     real: str  # the real dataset it mirrors (a key of ``benchmark.harness.real.REAL_DATASETS``)
     build: Callable[[TaskContext, str, random.Random], Records]
@@ -50,7 +50,7 @@ SUBSETS: Registry[Subset] = Registry("task subset")
 
 
 def register_subset(subset: Subset) -> Subset:
-    SUBSETS.register(f"{subset.family}/{subset.name}", subset)
+    SUBSETS.register(f"{subset.task}/{subset.name}", subset)
     return subset
 
 
@@ -146,12 +146,12 @@ __all__ = [
 ]
 
 
-def finish(family: str, subset: str, split: str, items: list[dict[str, Any]]) -> Records:
+def finish(task: str, subset: str, split: str, items: list[dict[str, Any]]) -> Records:
     """Number ``items`` (dicts with prompt, choices, answer and extras) into records."""
 
     return [
         make_record(
-            family, subset, split, i, item.pop("prompt"), item.pop("choices"), item.pop("answer"), **item
+            task, subset, split, i, item.pop("prompt"), item.pop("choices"), item.pop("answer"), **item
         )
         for i, item in enumerate(items)
     ]

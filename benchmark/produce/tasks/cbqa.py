@@ -30,7 +30,7 @@ from benchmark.produce.world.templates import PERSON_QUESTIONS
 if TYPE_CHECKING:
     from benchmark.produce.world import World
 
-FAMILY = "cbqa"
+TASK = "cbqa"
 
 PLACE_QUESTIONS: dict[str, tuple[str, ...]] = {
     "country": ("In which country is {name}?", "Which country does the city of {name} belong to?",
@@ -208,10 +208,10 @@ def _closed_book(subset: str) -> Callable[[TaskContext, str, random.Random], lis
         for q in QUESTION_SETS[subset](ctx, split, rng):
             question = q.pop("question")
             items.append({"prompt": question_prompt(question), "question": question, **q})
-        return finish(FAMILY, subset, split, dedupe(items))
+        return finish(TASK, subset, split, dedupe(items))
 
     return build
 
 
 for _name in QUESTION_SETS:
-    register_subset(Subset(FAMILY, _name, _name, _closed_book(_name), verify_qa, "closed-book " + _name))
+    register_subset(Subset(TASK, _name, _name, _closed_book(_name), verify_qa, "closed-book " + _name))

@@ -1,6 +1,6 @@
 """The synthetic world's cloze probes (kshot_facts, kshot_props): each fact stated as the corpus states it.
 
-The producer writes these docs into the harness data folder (``<family>/<subset>/<split>.cloze.jsonl``),
+The producer writes these docs into the harness data folder (``<task>/<subset>/<split>.cloze.jsonl``),
 so the harness reads phrasings and never asks the world how it writes."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def property_docs(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         gold = 1 - asked if r.get("answer") == "no" and r.get("choices") == ["yes", "no"] else asked
         choices = [property_phrase(v) for v in values]
         for k, prefix in enumerate(object_statement_prefixes(r["entity"])):
-            doc = {"id": f"{r['id']}/statement{k}", "family": r["family"], "subset": r["subset"]}
+            doc = {"id": f"{r['id']}/statement{k}", "task": r["task"], "subset": r["subset"]}
             out.append({**doc, "prompt": prefix, "choices": choices, "gold": gold, "answer": choices[gold]})
     return out
 

@@ -33,7 +33,7 @@ from benchmark.produce.world.physics import PROPERTIES, property_phrase
 if TYPE_CHECKING:
     from benchmark.produce.world import PhysicalObject, World
 
-FAMILY = "cms"
+TASK = "cms"
 YES_NO = ["yes", "no"]
 
 BOOL_QUESTIONS: dict[str, tuple[str, str]] = {
@@ -142,7 +142,7 @@ def build_boolq(ctx: TaskContext, split: str, rng: random.Random) -> list[dict[s
                         "entity": obj.name, "entities": [obj.name], "attribute": prop, "asked": asked,
                     })  # fmt: skip
             groups.append(group)
-    return finish(FAMILY, "boolq", split, take_groups(groups, ctx.sizes[split], rng))
+    return finish(TASK, "boolq", split, take_groups(groups, ctx.sizes[split], rng))
 
 
 def verify_boolq(record: dict[str, Any], world: World) -> bool:
@@ -175,7 +175,7 @@ def build_piqa(ctx: TaskContext, split: str, rng: random.Random) -> list[dict[st
                 })  # fmt: skip
             groups.append(group)
     items = dedupe_mc(take_groups(groups, ctx.sizes[split], rng))
-    return finish(FAMILY, "piqa", split, items)
+    return finish(TASK, "piqa", split, items)
 
 
 def verify_choice_objects(record: dict[str, Any], world: World) -> bool:
@@ -204,7 +204,7 @@ def build_hellaswag(ctx: TaskContext, split: str, rng: random.Random) -> list[di
                     "entity": obj.name, "entities": [obj.name], "attribute": prop, "asked": value,
                 })  # fmt: skip
             groups.append(group)
-    return finish(FAMILY, "hellaswag", split, take_groups(groups, ctx.sizes[split], rng))
+    return finish(TASK, "hellaswag", split, take_groups(groups, ctx.sizes[split], rng))
 
 
 def verify_hellaswag(record: dict[str, Any], world: World) -> bool:
@@ -234,7 +234,7 @@ def build_winogrande(ctx: TaskContext, split: str, rng: random.Random) -> list[d
                     "asked": asked,
                 })  # fmt: skip
             groups.append(group)
-    return finish(FAMILY, "winogrande", split, dedupe_mc(take_groups(groups, ctx.sizes[split], rng)))
+    return finish(TASK, "winogrande", split, dedupe_mc(take_groups(groups, ctx.sizes[split], rng)))
 
 
 # ---- openbookqa ----------------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def build_openbookqa(ctx: TaskContext, split: str, rng: random.Random) -> list[d
                     "attribute": prop, "asked": value,
                 })  # fmt: skip
             groups.append(group)
-    return finish(FAMILY, "openbookqa", split, dedupe_mc(take_groups(groups, ctx.sizes[split], rng)))
+    return finish(TASK, "openbookqa", split, dedupe_mc(take_groups(groups, ctx.sizes[split], rng)))
 
 
 def dedupe_mc(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -283,4 +283,4 @@ for _name, _build, _verify, _real, _doc in (
         "which of four objects has a property",
     ),
 ):
-    register_subset(Subset(FAMILY, _name, _real, _build, _verify, _doc))
+    register_subset(Subset(TASK, _name, _real, _build, _verify, _doc))

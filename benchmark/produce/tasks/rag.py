@@ -22,7 +22,7 @@ from benchmark.produce.tasks.cbqa import QUESTION_SETS, verify_qa
 if TYPE_CHECKING:
     pass
 
-FAMILY = "rag"
+TASK = "rag"
 K_SINGLE = 4  # chunks for a single-hop or comparison question
 K_HOP = 3  # first-hop chunks for a bridge question
 K_HOP2 = 2  # second-hop chunks, from the articles the first hop links to
@@ -81,12 +81,12 @@ def _with_passages(subset: str) -> Callable[[TaskContext, str, random.Random], l
             })  # fmt: skip
         for item in items:
             del item["question"]
-        return finish(FAMILY, subset, split, items)
+        return finish(TASK, subset, split, items)
 
     return build
 
 
 for _name in QUESTION_SETS:
     register_subset(
-        Subset(FAMILY, _name, _name, _with_passages(_name), verify_qa, "retrieved passages + " + _name)
+        Subset(TASK, _name, _name, _with_passages(_name), verify_qa, "retrieved passages + " + _name)
     )
