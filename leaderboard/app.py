@@ -190,66 +190,103 @@ def leaderboard_frame(
     ]
     cell_suites = sorted({s for s, _ in cells})
     needle = search.strip().lower()
-    rows = []
-    for e in entries:
-        if kind == "supervised" and not e.supervised or kind == "unsupervised" and e.supervised:
-            continue
-        if reproduced_only and not e.reproduced:
-            continue
-        haystack = " ".join(
-            [
-                e.name,
-                e.meta.get("description", ""),
-                *e.meta.get("authors", []),
-                *e.meta.get("proxies", []),
-                *e.meta.get("features", []),
-            ]
-        ).lower()
-        if needle and needle not in haystack:
-            continue
-        got = {
-            (s, t): r
-            for s, t in cells
-            if (r := e.results.get(s, {}).get(protocol, {}).get("tasks", {}).get(t)) is not None
-        }
-        acc = _mean([r["accuracy"] for r in got.values()])
-        row: dict[str, Any] = {
-            "Submission": e.name,
-            "Type": "supervised" if e.supervised else "unsupervised",
-            "Mean accuracy": _fmt(acc),
-            "_sort": -1.0 if acc is None else acc,
-            "_suite_acc": {
-                s: v
-                for s in cell_suites
-                if (v := _mean([r["accuracy"] for c, r in got.items() if c[0] == s])) is not None
-            },
-            "Mean rank": MISSING,  # filled once every row is known
-        }
-        if len(cell_suites) > 1:
-            for s in cell_suites:
-                row[f"Rank · {s}"] = MISSING
-        for column in (RANK_RANGE, "CI95"):
-            if column in extra:
-                row[column] = MISSING  # filled from the bootstrap below, once every row is known
-        if "Error reduction vs PPL-CLM" in extra:
-            row["Error reduction vs PPL-CLM"] = _fmt(
-                _mean([r["error_reduction_vs_ppl_clm"] for r in got.values()])
-            )
-        if "Kendall τ" in extra:
-            row["Kendall τ"] = _fmt(_mean([r.get("kendall_tau") for r in got.values()]))
-        if "Per task × suite" in extra:
-            for s, t in cells:
-                row[f"{s} · {t}"] = _fmt(got[(s, t)]["accuracy"]) if (s, t) in got else MISSING
-        row["Suites covered"] = len({s for s, _ in got}) if got else 0
-        if "Reproduced" in extra:  # by ``sftcast submit verify``: the code's hash, shortened
-            row["Reproduced"] = f"✓ {e.reproduced['code_sha256'][:8]}" if e.reproduced else MISSING
-        if "Authors" in extra:
-            row["Authors"] = ", ".join(e.meta.get("authors", []))
-        if "Proxies used" in extra:
-            row["Proxies used"] = ", ".join(e.meta.get("proxies", []) + e.meta.get("features", []))
-        rows.append(row)
+    rows = [
+        _row(e, cells, cell_suites, protocol, extra)
+        for e in entries
+        if _shown(e, kind, reproduced_only, needle)
+    ]
     if not rows:
         return pd.DataFrame(columns=["Rank", "Submission", "Type", "Mean accuracy"])
+    _fill_mean_ranks(rows, cell_suites)
+    if RANK_RANGE in extra or "CI95" in extra:
+        _fill_bootstrap(rows, cells, len(cell_suites), extra, credits, order)
+    return _ranked(rows, order)
+
+
+def _shown(e: Entry, kind: str, reproduced_only: bool, needle: str) -> bool:
+    """Whether ``e`` passes the table's filters: its kind, reproduced-only, and the search text."""
+    if kind == "supervised" and not e.supervised or kind == "unsupervised" and e.supervised:
+        return False
+    if reproduced_only and not e.reproduced:
+        return False
+    haystack = " ".join(
+        [
+            e.name,
+            e.meta.get("description", ""),
+            *e.meta.get("authors", []),
+            *e.meta.get("proxies", []),
+            *e.meta.get("features", []),
+        ]
+    ).lower()
+    return not needle or needle in haystack
+
+
+def _row(
+    e: Entry, cells: list[tuple[str, str]], cell_suites: list[str], protocol: str, extra: list[str]
+) -> dict[str, Any]:
+    """One submission's row: its accuracies over ``cells``, placeholders for the columns known only
+    once every row is (ranks, bootstrap), and the ``extra`` columns. Keys starting "_" sort it."""
+    got = {
+        (s, t): r
+        for s, t in cells
+        if (r := e.results.get(s, {}).get(protocol, {}).get("tasks", {}).get(t)) is not None
+    }
+    acc = _mean([r["accuracy"] for r in got.values()])
+    row: dict[str, Any] = {
+        "Submission": e.name,
+        "Type": "supervised" if e.supervised else "unsupervised",
+        "Mean accuracy": _fmt(acc),
+        "_sort": -1.0 if acc is None else acc,
+        "_suite_acc": {
+            s: v
+            for s in cell_suites
+            if (v := _mean([r["accuracy"] for c, r in got.items() if c[0] == s])) is not None
+        },
+        "Mean rank": MISSING,  # filled by _fill_mean_ranks
+    }
+    if len(cell_suites) > 1:
+        for s in cell_suites:
+            row[f"Rank · {s}"] = MISSING
+    for column in (RANK_RANGE, "CI95"):
+        if column in extra:
+            row[column] = MISSING  # filled by _fill_bootstrap
+    row.update(_score_columns(got, cells, extra))
+    row["Suites covered"] = len({s for s, _ in got}) if got else 0
+    row.update(_about_columns(e, extra))
+    return row
+
+
+def _score_columns(
+    got: dict[tuple[str, str], dict], cells: list[tuple[str, str]], extra: list[str]
+) -> dict[str, str]:
+    """The optional score columns of a row, from its results per covered cell ``got``."""
+    out: dict[str, str] = {}
+    if "Error reduction vs PPL-CLM" in extra:
+        reductions = [r["error_reduction_vs_ppl_clm"] for r in got.values()]
+        out["Error reduction vs PPL-CLM"] = _fmt(_mean(reductions))
+    if "Kendall τ" in extra:
+        out["Kendall τ"] = _fmt(_mean([r.get("kendall_tau") for r in got.values()]))
+    if "Per task × suite" in extra:
+        for s, t in cells:
+            out[f"{s} · {t}"] = _fmt(got[(s, t)]["accuracy"]) if (s, t) in got else MISSING
+    return out
+
+
+def _about_columns(e: Entry, extra: list[str]) -> dict[str, str]:
+    """The optional columns about the submission itself rather than its scores."""
+    out: dict[str, str] = {}
+    if "Reproduced" in extra:  # by ``sftcast submit verify``: the code's hash, shortened
+        out["Reproduced"] = f"✓ {e.reproduced['code_sha256'][:8]}" if e.reproduced else MISSING
+    if "Authors" in extra:
+        out["Authors"] = ", ".join(e.meta.get("authors", []))
+    if "Proxies used" in extra:
+        out["Proxies used"] = ", ".join(e.meta.get("proxies", []) + e.meta.get("features", []))
+    return out
+
+
+def _fill_mean_ranks(rows: list[dict[str, Any]], cell_suites: list[str]) -> None:
+    """Fill each row's mean rank over ``cell_suites`` (a suite it does not cover ranks it after all
+    that do), and its rank within each suite when there are several."""
     per_suite = {
         s: ranks_within(
             {r["Submission"]: np.float64(r["_suite_acc"][s]) for r in rows if s in r["_suite_acc"]}
@@ -269,25 +306,34 @@ def leaderboard_frame(
             for s in row["_suite_acc"]:
                 rank = float(per_suite[s][row["Submission"]][0])
                 row[f"Rank · {s}"] = f"{rank:g}"
-    if RANK_RANGE in extra or "CI95" in extra:
-        shown = {r["Submission"] for r in rows if r["_sort"] >= 0}
-        shown_credits = {n: c for n, c in (credits or {}).items() if n in shown}
-        ranks = cached_ranks(shown_credits, cells)
-        by_order = (
-            cached_mean_rank_ranges(shown_credits, cells)
-            if order == MEAN_RANK and len(cell_suites) > 1
-            else ranks
-        )
-        for row in rows:
-            name = row["Submission"]
-            if RANK_RANGE in extra:
-                best, worst = by_order.best.get(name), by_order.worst.get(name)
-                row[RANK_RANGE] = (
-                    MISSING if best is None else str(best) if best == worst else f"{best}–{worst}"
-                )
-            if "CI95" in extra:
-                ci = ranks.ci95.get(name)
-                row["CI95"] = MISSING if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def _fill_bootstrap(
+    rows: list[dict[str, Any]],
+    cells: list[tuple[str, str]],
+    n_suites: int,
+    extra: list[str],
+    credits: dict[str, dict[str, bytes]] | None,
+    order: str,
+) -> None:
+    """Fill the rank-range and CI95 columns from the model-level bootstrap over the ``credits`` of
+    the rows with a covered cell; the rank range follows ``order`` across ``n_suites`` suites."""
+    shown = {r["Submission"] for r in rows if r["_sort"] >= 0}
+    shown_credits = {n: c for n, c in (credits or {}).items() if n in shown}
+    ranks = cached_ranks(shown_credits, cells)
+    by_order = cached_mean_rank_ranges(shown_credits, cells) if order == MEAN_RANK and n_suites > 1 else ranks
+    for row in rows:
+        name = row["Submission"]
+        if RANK_RANGE in extra:
+            best, worst = by_order.best.get(name), by_order.worst.get(name)
+            row[RANK_RANGE] = MISSING if best is None else str(best) if best == worst else f"{best}–{worst}"
+        if "CI95" in extra:
+            ci = ranks.ci95.get(name)
+            row["CI95"] = MISSING if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def _ranked(rows: list[dict[str, Any]], order: str) -> pd.DataFrame:
+    """The rows sorted by ``order`` (then name), the helper columns dropped, numbered from 1."""
     keys = ["_mean_rank", "_sort", "Submission"] if order == MEAN_RANK else ["_sort", "Submission"]
     ascending = [True, False, True] if order == MEAN_RANK else [False, True]
     df = pd.DataFrame(rows).sort_values(keys, ascending=ascending, kind="stable")

@@ -1,9 +1,9 @@
 """Model presets and the 50-variant grid: what ``sftcast produce pretrain --preset S --variant N`` trains.
 
-A preset fixes the world size, the corpus budget, the tokenizer, the ``LlamaConfig`` and the
-training hyperparameters; the grid (``suites/grid.yaml``, the paper's Table 4) fixes, per variant,
-the objective, data mixture, learning rate, domain tagging and length filter. Each default carries
-its reason, nanoGPT style.
+A preset fixes the world size, the corpus budget, the tokenizer, the ``LlamaConfig``, the task
+split sizes and the training hyperparameters; the grid (``suites/grid.yaml``, the paper's Table 4)
+fixes, per variant, the objective, data mixture, learning rate, domain tagging and length filter.
+Each default carries its reason, nanoGPT style.
 
 >>> v = get_variant("tiny", 17)
 >>> v.objective, v.data_mixture, v.learning_rate   # the paper's 2.5e-4, x10 for tiny
@@ -35,7 +35,7 @@ GRID_PATH = SUITES_DIR / "grid.yaml"
 
 @dataclass(frozen=True)
 class Preset:
-    """One scale of the suite: data budget, tokenizer, architecture and training defaults."""
+    """One scale of the suite: data budget, tokenizer, architecture, task sizes and training defaults."""
 
     name: str
     purpose: str
@@ -43,6 +43,9 @@ class Preset:
     n_tokens: int  # corpus tokens built per variant
     vocab_size: int  # BPE vocabulary, trained once per suite on a DC-0 corpus
     model: dict[str, Any]  # ``LlamaConfig`` keyword arguments (vocab_size comes from the tokenizer)
+    # records per split of the generated tasks: large test sets (several paraphrases per fact) keep
+    # sampling error far below the differences between variants; SFT time grows with ``train``
+    split_sizes: dict[str, int]
     train: dict[str, Any] = field(default_factory=dict)  # ``TrainConfig`` overrides
     # task -> ``SFTRecipe`` fields of this preset's fixed SFT recipe (``benchmark.produce.sft``)
     sft: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -84,6 +87,7 @@ PRESETS.register("micro", Preset(
     n_tokens=40_000,  # enough windows for 40 steps x 8 x 64 = 20k positions without much repetition
     vocab_size=384,  # the special tokens take 107 ids; the rest is a small BPE
     model=_llama(width=32, layers=2, heads=2, kv_heads=2, ffn=96, seq_len=64, tied=True),
+    split_sizes={"train": 160, "dev": 32, "test": 96},
     train={
         "seq_len": 64,  # long enough for every UL2 denoiser to render with a span
         "batch_size": 8,
@@ -107,6 +111,7 @@ PRESETS.register("tiny", Preset(
     vocab_size=1024,  # ~1k: measured; larger vocabularies cost embedding parameters a 1M model lacks
     # width 128, 4 layers, tied embeddings, ffn 3x: 0.98M parameters with vocab 1024 (the measured model)
     model=_llama(width=128, layers=4, heads=4, kv_heads=4, ffn=384, seq_len=128, tied=True),
+    split_sizes={"train": 800, "dev": 100, "test": 480},
     train={
         "seq_len": 128,  # measured: enough context for a paraphrased biography
         "batch_size": 16,  # 16 x 128 = 2k tokens per step, the measured ~5k tok/s on one thread
@@ -132,6 +137,7 @@ PRESETS.register("small", Preset(
     vocab_size=8192,  # a BPE this size covers the generated world with short sequences
     # width 512, 8 layers, head dim 64, ffn 3x: 35.7M parameters with vocab 8192, untied
     model=_llama(width=512, layers=8, heads=8, kv_heads=8, ffn=1536, seq_len=512, tied=False),
+    split_sizes={"train": 4000, "dev": 400, "test": 2000},
     train={
         "seq_len": 512,
         "batch_size": 64,  # 32k tokens per step fits an 80 GB GPU easily at this size
@@ -158,6 +164,7 @@ PRESETS.register("paper1b", Preset(
     vocab_size=32000,  # Llama-2-sized vocabulary
     # 1.10B parameters, the TinyLlama-1.1B shape: width 2048, 22 layers, 32 heads, 4 KV heads (GQA)
     model=_llama(width=2048, layers=22, heads=32, kv_heads=4, ffn=5632, seq_len=2048, tied=False),
+    split_sizes={"train": 10000, "dev": 1000, "test": 4000},
     train={
         "seq_len": 2048,
         "batch_size": 8,  # per GPU; with grad_accum 4 on 32 GPUs: 1024 sequences = 2M tokens per step

@@ -287,6 +287,50 @@ def _train(
     extra_summary: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The loop behind ``train``, run while holding the run folder's lock."""
+    accelerator = _accelerator(cfg, device)
+    main = accelerator.is_main_process
+    resuming = _start_or_resume(out, cfg, model_config, resume, accelerator)
+    loader = _loader(token_ids, tokenizer, cfg, accelerator)
+    model, optimizer, loader, n_params = _model_and_optimizer(model_config, cfg, loader, accelerator)
+    progress, batches = _restore(accelerator, out, resuming, loader, cfg.grad_accum)
+    start = progress.step
+    stop = (
+        cfg.max_steps
+        if max_steps_this_session is None
+        else min(cfg.max_steps, start + max_steps_this_session)
+    )
+    bar = tqdm(total=cfg.max_steps, initial=start, disable=not (main and progress_bar), desc=cfg.objective)
+    t_session, t_saving = time.perf_counter(), 0.0
+    model.train()
+    for step in range(start, stop):
+        lr = lr_at(step, cfg)
+        loss_sum, grad_norm = _optimizer_step(accelerator, model, optimizer, batches, cfg, lr)
+        progress.step = done = step + 1
+
+        # log (every log_every steps, and the last): the mean loss over processes
+        if done % cfg.log_every == 0 or done == stop or on_step is not None:
+            mean_loss = accelerator.reduce(loss_sum / cfg.grad_accum, reduction="mean").item()
+            if main and (done % cfg.log_every == 0 or done == stop):
+                grad = None if grad_norm is None else float(grad_norm)
+                tokens = done * _tokens_per_step(cfg, accelerator)
+                _log(out, done, mean_loss, lr, grad, tokens, time.perf_counter() - t_session)
+                bar.set_postfix(loss=f"{mean_loss:.3f}", lr=f"{lr:.2e}")
+            if on_step is not None:
+                on_step(done, mean_loss)
+        bar.update(1)
+
+        # checkpoint (save_pretrained) and resume state
+        t0 = time.perf_counter()
+        _save_due(accelerator, model, tokenizer, out, cfg, done, stop)
+        t_saving += time.perf_counter() - t0
+    bar.close()
+    seconds = (time.perf_counter() - t_session, t_saving)
+    summary = _summary(accelerator, model, model_config, cfg, n_params, (start, stop), seconds, extra_summary)
+    return _finish(accelerator, out, summary)
+
+
+def _accelerator(cfg: TrainConfig, device: str | None) -> Any:
+    """The run's ``accelerate.Accelerator``, with the torch threads set and every RNG seeded."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
@@ -297,20 +341,34 @@ def _train(
     accelerator = Accelerator(
         mixed_precision=cfg.mixed_precision, gradient_accumulation_steps=cfg.grad_accum, cpu=device == "cpu"
     )
-    main = accelerator.is_main_process
     set_seed(cfg.seed)
+    return accelerator
 
-    state_dir = out / "state"
-    resuming = _start_or_resume(out, cfg, model_config, resume, accelerator)
 
-    # -- data: example g of the run is a pure function of (seed, g)
+def _tokens_per_step(cfg: TrainConfig, accelerator: Any) -> int:
+    """Tokens in one optimizer step over all processes."""
+    return cfg.batch_size * cfg.grad_accum * accelerator.num_processes * cfg.seq_len
+
+
+def _checkpoint_steps(cfg: TrainConfig) -> list[int]:
+    """The steps that ``save_pretrained`` a checkpoint: ``checkpoint_fractions`` of ``max_steps``."""
+    return sorted({max(1, round(f * cfg.max_steps)) for f in cfg.checkpoint_fractions})
+
+
+def _loader(
+    token_ids: np.ndarray | torch.Tensor | Sequence[Sequence[int]] | TokenFile,
+    tokenizer: Any,
+    cfg: TrainConfig,
+    accelerator: Any,
+) -> torch.utils.data.DataLoader:
+    """The run's examples in order, unshuffled: example g is a pure function of (seed, g)."""
     special = SpecialIds.from_tokenizer(tokenizer)
     stream = _token_stream(token_ids, special)
-    per_step = cfg.batch_size * cfg.grad_accum * accelerator.num_processes
+    n_examples = cfg.max_steps * cfg.batch_size * cfg.grad_accum * accelerator.num_processes
     dataset = ObjectiveDataset(
-        stream, get_objective(cfg.objective), special, cfg.seq_len, cfg.max_steps * per_step, cfg.seed
+        stream, get_objective(cfg.objective), special, cfg.seq_len, n_examples, cfg.seed
     )
-    loader = torch.utils.data.DataLoader(
+    return torch.utils.data.DataLoader(
         dataset,
         batch_size=cfg.batch_size,
         shuffle=False,
@@ -318,7 +376,12 @@ def _train(
         pin_memory=accelerator.device.type == "cuda",
     )
 
-    # -- model and optimizer
+
+def _model_and_optimizer(
+    model_config: Any, cfg: TrainConfig, loader: torch.utils.data.DataLoader, accelerator: Any
+) -> tuple[torch.nn.Module, torch.optim.Optimizer, torch.utils.data.DataLoader, int]:
+    """The seeded model and its AdamW, prepared by accelerate with the loader (and compiled when
+    asked), and the model's parameter count."""
     model = build_model(model_config, cfg.seed)
     n_params = sum(p.numel() for p in model.parameters())
     optimizer = torch.optim.AdamW(
@@ -327,91 +390,108 @@ def _train(
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     if cfg.compile:
         model = torch.compile(model)
+    return model, optimizer, loader, n_params
+
+
+def _restore(
+    accelerator: Any, out: Path, resuming: bool, loader: torch.utils.data.DataLoader, grad_accum: int
+) -> tuple[Progress, Iterator[dict[str, torch.Tensor]]]:
+    """The step counter, registered with the resume state and loaded from it when ``resuming``, and
+    the batches from that step on."""
     progress = Progress()
     accelerator.register_for_checkpointing(progress)
     if resuming:
-        accelerator.load_state(str(state_dir))
-        if main:
+        accelerator.load_state(str(out / "state"))
+        if accelerator.is_main_process:
             _truncate_log(out / "loss.jsonl", progress.step)
     start = progress.step
-    batches = iter(accelerator.skip_first_batches(loader, start * cfg.grad_accum) if start else loader)
+    return progress, iter(accelerator.skip_first_batches(loader, start * grad_accum) if start else loader)
 
-    checkpoint_steps = sorted({max(1, round(f * cfg.max_steps)) for f in cfg.checkpoint_fractions})
-    stop = (
-        cfg.max_steps
-        if max_steps_this_session is None
-        else min(cfg.max_steps, start + max_steps_this_session)
-    )
-    tokens_per_step = per_step * cfg.seq_len
-    bar = tqdm(total=cfg.max_steps, initial=start, disable=not (main and progress_bar), desc=cfg.objective)
-    t_session, t_saving = time.perf_counter(), 0.0
-    model.train()
-    for step in range(start, stop):
-        # learning rate for this step
-        lr = lr_at(step, cfg)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
 
-        # forward and backward over the micro-batches (accelerate scales the loss and syncs on the last)
-        loss_sum = torch.zeros((), device=accelerator.device)
-        for _ in range(cfg.grad_accum):
-            batch = next(batches)
-            with accelerator.accumulate(model):
-                loss = model(**batch).loss
-                accelerator.backward(loss)
-            loss_sum += loss.detach()
+def _optimizer_step(
+    accelerator: Any,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batches: Iterator[dict[str, torch.Tensor]],
+    cfg: TrainConfig,
+    lr: float,
+) -> tuple[torch.Tensor, Any]:
+    """One optimizer step at ``lr``: the summed loss of its micro-batches, and the gradient norm
+    before clipping (None when clipping is off)."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
 
-        # clip and step
-        grad_norm = (
-            accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip) if cfg.grad_clip > 0 else None
-        )
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        progress.step = step + 1
+    # forward and backward over the micro-batches (accelerate scales the loss and syncs on the last)
+    loss_sum = torch.zeros((), device=accelerator.device)
+    for _ in range(cfg.grad_accum):
+        batch = next(batches)
+        with accelerator.accumulate(model):
+            loss = model(**batch).loss
+            accelerator.backward(loss)
+        loss_sum += loss.detach()
 
-        # log (every log_every steps, and the last): the mean loss over processes
-        done = progress.step
-        if done % cfg.log_every == 0 or done == stop or on_step is not None:
-            mean_loss = accelerator.reduce(loss_sum / cfg.grad_accum, reduction="mean").item()
-            if main and (done % cfg.log_every == 0 or done == stop):
-                grad = None if grad_norm is None else float(grad_norm)
-                _log(out, done, mean_loss, lr, grad, done * tokens_per_step, time.perf_counter() - t_session)
-                bar.set_postfix(loss=f"{mean_loss:.3f}", lr=f"{lr:.2e}")
-            if on_step is not None:
-                on_step(done, mean_loss)
-        bar.update(1)
+    # clip and step
+    grad_norm = accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip) if cfg.grad_clip > 0 else None
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss_sum, grad_norm
 
-        # checkpoint (save_pretrained) and resume state
-        t0 = time.perf_counter()
-        if done in checkpoint_steps:
-            _save_pretrained(accelerator, model, tokenizer, out / f"checkpoint-{done}")
-        if done in checkpoint_steps or (cfg.state_every and done % cfg.state_every == 0) or done == stop:
-            _save_state(accelerator, state_dir)
-        t_saving += time.perf_counter() - t0
-    bar.close()
 
-    # -- summary
-    session_s = time.perf_counter() - t_session
-    steps_run = stop - start
-    summary = {
+def _save_due(
+    accelerator: Any,
+    model: torch.nn.Module,
+    tokenizer: Any,
+    out: Path,
+    cfg: TrainConfig,
+    done: int,
+    stop: int,
+) -> None:
+    """After step ``done``: ``save_pretrained`` at a checkpoint step, and the resume state there,
+    every ``state_every`` steps and at the session's last step ``stop``."""
+    checkpoint = done in _checkpoint_steps(cfg)
+    if checkpoint:
+        _save_pretrained(accelerator, model, tokenizer, out / f"checkpoint-{done}")
+    if checkpoint or (cfg.state_every and done % cfg.state_every == 0) or done == stop:
+        _save_state(accelerator, out / "state")
+
+
+def _summary(
+    accelerator: Any,
+    model: torch.nn.Module,
+    model_config: Any,
+    cfg: TrainConfig,
+    n_params: int,
+    steps: tuple[int, int],
+    seconds: tuple[float, float],
+    extra_summary: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The session's summary; ``steps`` is (start, stop) and ``seconds`` (session, saving)."""
+    (start, stop), (session_s, saving_s) = steps, seconds
+    tokens_per_step = _tokens_per_step(cfg, accelerator)
+    return {
         "finished": stop == cfg.max_steps,
         "step": stop,
         "n_params": n_params,
         "param_norm": float(torch.sqrt(sum((p.detach().float() ** 2).sum() for p in model.parameters()))),
         "tokens_per_step": tokens_per_step,
-        "tokens_per_s": steps_run * tokens_per_step / max(1e-9, session_s - t_saving),
+        "tokens_per_s": (stop - start) * tokens_per_step / max(1e-9, session_s - saving_s),
         "session_s": round(session_s, 3),
-        "saving_s": round(t_saving, 3),
+        "saving_s": round(saving_s, 3),
         "resumed_from_step": start,
         "num_processes": accelerator.num_processes,
         "device": str(accelerator.device),
         "seeds": {"seed": cfg.seed, "model_init": cfg.seed, "data": cfg.seed},
-        "checkpoints": [f"checkpoint-{s}" for s in checkpoint_steps if s <= stop],
+        "checkpoints": [f"checkpoint-{s}" for s in _checkpoint_steps(cfg) if s <= stop],
         "train_config": cfg.to_dict(),
         "model_config": model_config.to_dict(),
         **(extra_summary or {}),
     }
-    if main:
+
+
+def _finish(accelerator: Any, out: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """Add the loss statistics to ``summary`` and write it when the run finished (main process), then
+    end accelerate's run."""
+    if accelerator.is_main_process:
         summary.update(loss_stats(out / "loss.jsonl"))
         if summary["finished"]:
             (out / "summary.json").write_text(json.dumps(summary, indent=2))
@@ -466,10 +546,6 @@ def _log(
               "elapsed_s": round(elapsed, 3)}  # fmt: skip
     with open(out / "loss.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record) + "\n")
-
-
-
-
 
 
 @contextmanager

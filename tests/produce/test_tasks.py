@@ -9,9 +9,11 @@ import pytest
 
 from benchmark.core.errors import SftcastError
 from benchmark.harness.records import is_partial, partial_contexts
+from benchmark.produce.presets import get_preset
 from benchmark.produce.tasks import (
     SPLITS,
     TASK_SUBSETS,
+    TaskContext,
     build_tasks,
     export_tasks,
     get_subset,
@@ -50,6 +52,10 @@ def test_tasks_and_subsets_are_the_papers_shapes() -> None:
     }
     with pytest.raises(SftcastError, match="did you mean"):
         get_subset("cms", "bool")
+
+
+def test_split_sizes_are_the_presets(world: World) -> None:
+    assert TaskContext.create(world).sizes == get_preset("micro").split_sizes
 
 
 def test_every_record_keeps_the_contract(tasks) -> None:

@@ -30,7 +30,7 @@ from benchmark.harness.records import (
     write_jsonl,
 )
 from benchmark.produce.tasks import cbqa, cms, rag  # noqa: F401 - registers the subsets
-from benchmark.produce.tasks.base import SPLIT_SIZES, SUBSETS, Subset, TaskContext
+from benchmark.produce.tasks.base import SUBSETS, Subset, TaskContext
 
 if TYPE_CHECKING:
     from benchmark.produce.world import World
@@ -86,7 +86,6 @@ __all__ = [
     "TASK_SUBSETS",
     "TASK_VERSIONS",
     "SPLITS",
-    "SPLIT_SIZES",
     "SUBSETS",
     "Subset",
     "TaskContext",

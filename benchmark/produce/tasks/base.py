@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from benchmark.core.registry import Registry
 from benchmark.harness.records import SPLITS, Records, make_record
+from benchmark.produce.presets import PRESETS
 from benchmark.produce.tasks.retriever import Retriever
 from benchmark.produce.world.wikipedia import passages
 
@@ -23,14 +24,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Records per split, by world size. Test sets are large (several paraphrases per fact) so that
-# sampling error stays far below differences between variants; SFT time grows with ``train``.
-SPLIT_SIZES: dict[str, dict[str, int]] = {
-    "micro": {"train": 160, "dev": 32, "test": 96},
-    "tiny": {"train": 800, "dev": 100, "test": 480},
-    "small": {"train": 4000, "dev": 400, "test": 2000},
-    "paper1b": {"train": 10000, "dev": 1000, "test": 4000},
-}
 DEV_FRAC = 0.2  # of the held-out entities; the rest are test
 
 
@@ -83,7 +76,8 @@ class TaskContext:
     @classmethod
     def create(cls, world: World, seed: int = 0) -> TaskContext:
         """People follow ``world.split_entities()`` (defaults), the split the corpus's QA text uses:
-        its training half is ``train``; held-out people are cut into dev (20%) and test."""
+        its training half is ``train``; held-out people are cut into dev (20%) and test. The split
+        sizes are the ``Preset.split_sizes`` of the preset the world is named after (else tiny's)."""
         train, held = world.split_entities()
         held = list(held)
         random.Random(f"tasks/dev/{world.seed}/{seed}").shuffle(held)
@@ -93,7 +87,7 @@ class TaskContext:
         return cls(
             world=world,
             seed=seed,
-            sizes=dict(SPLIT_SIZES.get(world.size, SPLIT_SIZES["tiny"])),
+            sizes=dict(PRESETS.get(world.size if world.size in PRESETS else "tiny").split_sizes),
             people=people,
             places=_three_way(world.places, f"tasks/places/{key}"),
             organisations=_three_way(world.organisations, f"tasks/orgs/{key}"),
@@ -136,7 +130,6 @@ def _id(entity: Any) -> int:
 
 __all__ = [
     "SPLITS",
-    "SPLIT_SIZES",
     "SUBSETS",
     "Subset",
     "TaskContext",
