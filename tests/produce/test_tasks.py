@@ -3,6 +3,7 @@ the JSONL round trip, and the real-dataset loaders on local fixtures."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,15 @@ def test_export_and_load_round_trip(tasks, tmp_path: Path) -> None:
         load_records(out, "cms", "boolq", "validation")
     stats = task_stats(tasks)
     assert stats["cms/boolq"]["choices"] == 2.0 and "gold_in_context" in stats["rag/hotpot_qa"]
+
+
+def test_a_data_folder_written_with_the_old_family_key_still_loads(tasks, tmp_path: Path) -> None:
+    records = tasks["cms"]["boolq"]["test"]
+    old = [{("family" if k == "task" else k): v for k, v in r.items()} for r in records]
+    path = tmp_path / "cms" / "boolq" / "test.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in old))
+    assert load_records(tmp_path, "cms", "boolq", "test") == records
 
 
 @pytest.mark.parametrize(
