@@ -45,11 +45,15 @@ leaderboard: install
 
 # Regenerate the built-in baseline submissions on every shipped suite (after a suite changes); a suite
 # a predictor cannot serve (lin2024 for the paper's proxies) is skipped.
+# Each links the paper it comes from: Zeng et al. 2025, or Lin et al. 2024 for the literature methods.
 BASELINES = random ppl_clm ppl_sc kshot_cms kshot_rag kshot_cbqa combine5 sc_plus_rag \
 	sc_plus_rag_minus_clm ltc_lightgbm ltc_logreg ltc_mlp zero_shot_loss subtuning model_size ats ltc_meta
+LIN2024_BASELINES = zero_shot_loss subtuning model_size ats
 submissions: install
 	for p in $(BASELINES); do \
+		case " $(LIN2024_BASELINES) " in *" $$p "*) url=https://arxiv.org/abs/2402.02314;; \
+			*) url=https://arxiv.org/abs/2504.12491;; esac; \
 		rm -rf submissions/$$p && $(PY) -m benchmark.cli submit predict --predictor $$p --name $$p --out submissions \
-			--authors "sftcast baselines" --url https://arxiv.org/abs/2504.12491 \
+			--authors "sftcast baselines" --url $$url \
 			--description "Built-in predictor '$$p' run by sftcast submit predict." || exit 1; \
 	done
