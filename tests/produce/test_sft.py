@@ -13,8 +13,7 @@ from benchmark.cli import main
 from benchmark.core.errors import SftcastError
 from benchmark.harness import evaluate_task
 from benchmark.harness.utils import exact_match, process_generation
-from benchmark.produce.corpus import build_corpus
-from benchmark.produce.presets import get_preset, pretrain_variant
+from benchmark.produce.presets import pretrain_variant
 from benchmark.produce.sft import (
     HARNESS_BACKEND,
     HARNESS_BATCH_SIZE,
@@ -29,34 +28,16 @@ from benchmark.produce.sft import (
     run_sft,
 )
 from benchmark.produce.suite_runner import sft_variant, suite_tasks_dir
-from benchmark.produce.tasks import build_tasks, export_tasks
-from benchmark.produce.world import World
 
 pytestmark = pytest.mark.slow  # builds and trains models: minutes on 2 cores
 
 torch.set_num_threads(1)
-STEPS = 1500  # pre-training steps of the fixture's checkpoint (its docstring)
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory) -> tuple[Path, Path]:
-    """A micro pre-trained checkpoint (world corpus, BPE, ``STEPS`` CLM steps) and the micro tasks.
-
-    The preset's 40 steps store no fact, so CMS accuracy after SFT moved only through answer
-    priors; after 1500 steps (about 10 s) SFT lifts CMS accuracy from 0.37 to 0.42 (limit none).
-    """
-    from benchmark.produce.pretrain import TrainConfig, train
-    from benchmark.produce.tokenizer import train_tokenizer
-
-    root = tmp_path_factory.mktemp("sft")
-    world = World.generate("micro", seed=0)
-    texts = build_corpus(world, "DC-0", n_tokens=40_000, seed=0)
-    tok = train_tokenizer(texts, vocab_size=384)
-    preset = get_preset("micro")
-    cfg = TrainConfig(**preset.train).replace(num_threads=1, learning_rate=1e-2, max_steps=STEPS)
-    ids = tok(texts, add_special_tokens=False)["input_ids"]
-    train(ids, tok, preset.llama_config(len(tok)), cfg, root / "pre", resume=False, progress_bar=False)
-    return root / "pre" / f"checkpoint-{STEPS}", export_tasks(build_tasks(world), root / "tasks")
+def setup(micro_checkpoint: Path, micro_world_data: Path) -> tuple[Path, Path]:
+    """The session's micro pre-trained checkpoint (tests/conftest.py) and the micro world's tasks."""
+    return micro_checkpoint, micro_world_data
 
 
 def test_loss_is_on_the_response_only(setup) -> None:
