@@ -32,7 +32,7 @@ def micro_world_data(tmp_path_factory: pytest.TempPathFactory):
 def micro_checkpoint(tmp_path_factory: pytest.TempPathFactory):
     """One micro pre-trained checkpoint, trained once: variant 5 (CLM on DC-0, lr 1e-2) for 3000
     steps instead of the preset's 40, which store no fact; long enough that SFT improves on it in
-    every family and that ``kshot_props`` clears random weights (docs/tiny.md, "The micro
+    every task and that ``kshot_props`` clears random weights (docs/tiny.md, "The micro
     acceptance test"). Its run summary (variant, steps) is ``summary.json`` beside it."""
     from benchmark.produce.presets import pretrain_variant, suite_dir
 
