@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,41 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
     Raises ``SftcastError`` with one clear line for each kind of bad input.
     """
     check_protocol(protocol)
+    _check_columns(df)
+    df = df.copy()
+    for col in ("suite", "task", "model_a", "model_b"):
+        df[col] = df[col].astype(str).str.strip()
+    pos = {m: k for k, m in enumerate(suite.model_ids)}
+    _check_names(df, suite, pos)
+    df["split_seed"] = _split_seeds(df["split_seed"], protocol, seed)
+    values = _probabilities(df["prob_a_better"])
+    keys, values = _canonical_keys(df, suite, pos, values)
+    lay = _layout(suite, protocol, seed)
+    row = _layout_rows(keys, lay, len(pos), suite, protocol)
+    prob = np.empty(len(lay["a"]))
+    prob[row] = values
+    named = _named_pairs(suite, _layout_keys(lay))
+    return pd.DataFrame({"suite": suite.name, **named, "prob_a_better": prob})[PREDICTION_COLUMNS]
+
+
+_PAIR_COLUMNS = ["task", "split_seed", "model_a", "model_b"]
+
+
+class _Keys(NamedTuple):
+    """Pairs as integer arrays: task position, split seed, model positions (a before b in suite order)."""
+
+    task: np.ndarray
+    split: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> _Keys:
+        """The pairs where ``mask`` holds."""
+        return _Keys(*(k[mask] for k in self))
+
+
+def _check_columns(df: pd.DataFrame) -> None:
+    """Refuse a table without exactly the prediction columns, or without rows."""
     missing = [c for c in PREDICTION_COLUMNS if c not in df.columns]
     if missing:
         raise SftcastError(
@@ -62,10 +97,10 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
         )
     if df.empty:
         raise SftcastError("the predictions table is empty")
-    df = df.copy()
-    for col in ("suite", "task", "model_a", "model_b"):
-        df[col] = df[col].astype(str).str.strip()
 
+
+def _check_names(df: pd.DataFrame, suite: Suite, pos: dict[str, int]) -> None:
+    """Refuse a suite, task or model id (stripped) that is not the suite's."""
     # pd.unique and factorize stay in C; iterating arrow-backed string columns in Python (set(),
     # .map(dict)) was most of the time of validating a table
     bad_suite = sorted(set(pd.unique(df["suite"])) - {suite.name})
@@ -76,22 +111,29 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
         raise SftcastError(
             f"unknown task {bad_task[0]!r} (suite {suite.name!r} has {', '.join(suite.tasks)})"
         )
-    pos = {m: k for k, m in enumerate(suite.model_ids)}
     unknown = sorted((set(pd.unique(df["model_a"])) | set(pd.unique(df["model_b"]))) - set(pos))
     if unknown:
         raise SftcastError(
             f"unknown model id(s) {', '.join(repr(u) for u in unknown[:5])} for suite {suite.name!r}"
         )
-    seeds = pd.to_numeric(df["split_seed"], errors="coerce")
+
+
+def _split_seeds(column: pd.Series, protocol: str, seed: int) -> pd.Series:
+    """``split_seed`` as int64, refused unless every value is an integer seed of ``protocol``."""
+    seeds = pd.to_numeric(column, errors="coerce")
     if seeds.isna().any() or (seeds != np.floor(seeds)).any():
         raise SftcastError("split_seed must be an integer in every row")
-    df["split_seed"] = seeds.astype(np.int64)
+    seeds = seeds.astype(np.int64)
     allowed = {ALL_PAIRS_SEED} if protocol == "all-pairs" else set(split_seeds(seed))
-    bad_seed = sorted(set(pd.unique(df["split_seed"]).tolist()) - allowed)
+    bad_seed = sorted(set(pd.unique(seeds).tolist()) - allowed)
     if bad_seed:
         raise SftcastError(f"split_seed {bad_seed[0]} is not part of the {protocol!r} protocol (seed {seed})")
+    return seeds
 
-    prob = pd.to_numeric(df["prob_a_better"], errors="coerce")
+
+def _probabilities(column: pd.Series) -> np.ndarray:
+    """``prob_a_better`` as floats, refused unless every value is a finite number in [0, 1]."""
+    prob = pd.to_numeric(column, errors="coerce")
     if prob.isna().any():
         row = int(np.flatnonzero(prob.isna().to_numpy())[0])
         raise SftcastError(f"prob_a_better is NaN or not a number (first at row {row})")
@@ -104,87 +146,79 @@ def validate_predictions(df: pd.DataFrame, suite: Suite, protocol: str, seed: in
     if outside.any():
         row = int(np.flatnonzero(outside)[0])
         raise SftcastError(f"prob_a_better must lie in [0, 1]; row {row} has {values[row]}")
+    return values
+
+
+def _canonical_keys(
+    df: pd.DataFrame, suite: Suite, pos: dict[str, int], values: np.ndarray
+) -> tuple[_Keys, np.ndarray]:
+    """The rows as integer keys, model_a first in suite order (probability mirrored where swapped)."""
     pa, pb = _codes(df["model_a"], pos), _codes(df["model_b"], pos)
     if (pa == pb).any():
         raise SftcastError("a model is paired with itself")
-
-    # Canonical orientation: model_a comes first in suite order; pairs are integer keys from here
     flip = pa > pb
-    a, b = np.where(flip, pb, pa), np.where(flip, pa, pb)
-    values = np.where(flip, 1.0 - values, values)
     task_idx = _codes(df["task"], {t: k for k, t in enumerate(suite.tasks)})
-    split_col = df["split_seed"].to_numpy(np.int64)
-    key = ["task", "split_seed", "model_a", "model_b"]
+    split = df["split_seed"].to_numpy(np.int64)
+    keys = _Keys(task_idx, split, np.where(flip, pb, pa), np.where(flip, pa, pb))
+    return keys, np.where(flip, 1.0 - values, values)
 
-    def rows_of(mask: np.ndarray) -> pd.DataFrame:  # readable rows, for error messages only
-        ids = np.asarray(suite.model_ids, dtype=object)
-        return pd.DataFrame(
-            {
-                "task": np.asarray(suite.tasks, dtype=object)[task_idx[mask]],
-                "split_seed": split_col[mask],
-                "model_a": ids[a[mask]],
-                "model_b": ids[b[mask]],
-            }
-        )
 
+def _layout_rows(
+    keys: _Keys, lay: dict[str, np.ndarray], n_models: int, suite: Suite, protocol: str
+) -> np.ndarray:
+    """Each row's position in the layout, refused if a pair is duplicated, foreign or missing."""
     # Match rows to the protocol's pairs by integer keys against the cached layout (a pandas
     # merge on four string columns cost ~0.05 s per table; docs/leaderboard.md has the numbers).
-    lay = _layout(suite, protocol, seed)
-    n = len(pos)
-    values_of_split = sorted(set(lay["split_values"].tolist()) | set(np.unique(split_col).tolist()))
+    values_of_split = sorted(set(lay["split_values"].tolist()) | set(np.unique(keys.split).tolist()))
     spos = {v: k for k, v in enumerate(values_of_split)}
-    nkey = _pair_key(task_idx, _codes(df["split_seed"], spos), a, b, n, len(spos))
+    nkey = _pair_key(keys.task, _codes(keys.split, spos), keys.a, keys.b, n_models, len(spos))
     uniq, inverse, counts = np.unique(nkey, return_inverse=True, return_counts=True)
     dup = counts[inverse] > 1
     if dup.any():
-        raise SftcastError(f"duplicated pair(s), {int(dup.sum())} rows, e.g. {_example(rows_of(dup))}")
-    lkey = _pair_key(
-        lay["task"],
-        np.array([spos[v] for v in lay["split"].tolist()], dtype=np.int64),
-        lay["a"],
-        lay["b"],
-        n,
-        len(spos),
-    )
+        rows = pd.DataFrame(_named_pairs(suite, keys.subset(dup)))
+        raise SftcastError(f"duplicated pair(s), {int(dup.sum())} rows, e.g. {_example(rows)}")
+    lsplit = np.array([spos[v] for v in lay["split"].tolist()], dtype=np.int64)
+    lkey = _pair_key(lay["task"], lsplit, lay["a"], lay["b"], n_models, len(spos))
     order = np.argsort(lkey, kind="stable")
     at = np.searchsorted(lkey, nkey, sorter=order).clip(max=len(lkey) - 1)
     row = order[at]
     found = lkey[row] == nkey
     if not found.all():
-        bad = rows_of(~found).sort_values(key)
+        bad = pd.DataFrame(_named_pairs(suite, keys.subset(~found))).sort_values(_PAIR_COLUMNS)
         raise SftcastError(
             f"{int((~found).sum())} pair(s) are not test pairs of the {protocol!r} protocol, "
             f"e.g. {_example(bad)}"
         )
-    if len(nkey) < len(lkey):
-        seen = np.zeros(len(lkey), dtype=bool)
+    _check_complete(row, lay, suite)
+    return row
+
+
+def _check_complete(row: np.ndarray, lay: dict[str, np.ndarray], suite: Suite) -> None:
+    """Refuse a table that leaves out any of the layout's pairs (its rows are at ``row``)."""
+    if len(row) < len(lay["a"]):
+        seen = np.zeros(len(lay["a"]), dtype=bool)
         seen[row] = True
-        ids = np.asarray(suite.model_ids, dtype=object)
-        absent = pd.DataFrame(
-            {
-                "task": np.asarray(suite.tasks, dtype=object)[lay["task"][~seen]],
-                "split_seed": lay["split"][~seen],
-                "model_a": ids[lay["a"][~seen]],
-                "model_b": ids[lay["b"][~seen]],
-            }
-        ).sort_values(key)
+        absent = pd.DataFrame(_named_pairs(suite, _layout_keys(lay).subset(~seen))).sort_values(_PAIR_COLUMNS)
         raise SftcastError(f"{len(absent)} expected pair(s) are missing, e.g. {_example(absent)}")
-    prob = np.empty(len(lkey))
-    prob[row] = values
+
+
+def _layout_keys(lay: dict[str, np.ndarray]) -> _Keys:
+    """The protocol's pairs of a layout, as keys."""
+    return _Keys(lay["task"], lay["split"], lay["a"], lay["b"])
+
+
+def _named_pairs(suite: Suite, keys: _Keys) -> dict[str, np.ndarray]:
+    """The columns task, split_seed, model_a, model_b of integer keys, by name again."""
     ids = np.asarray(suite.model_ids, dtype=object)
-    return pd.DataFrame(
-        {
-            "suite": suite.name,
-            "task": np.asarray(suite.tasks, dtype=object)[lay["task"]],
-            "split_seed": lay["split"],
-            "model_a": ids[lay["a"]],
-            "model_b": ids[lay["b"]],
-            "prob_a_better": prob,
-        }
-    )[PREDICTION_COLUMNS]
+    return {
+        "task": np.asarray(suite.tasks, dtype=object)[keys.task],
+        "split_seed": keys.split,
+        "model_a": ids[keys.a],
+        "model_b": ids[keys.b],
+    }
 
 
-def _codes(column: pd.Series, mapping: dict) -> np.ndarray:
+def _codes(column: pd.Series | np.ndarray, mapping: dict) -> np.ndarray:
     """``column`` mapped through ``mapping`` (every value must be a key), via factorize."""
     codes, uniques = pd.factorize(column)
     return np.array([mapping[u] for u in uniques], dtype=np.int64)[codes]
