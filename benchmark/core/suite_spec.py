@@ -169,69 +169,99 @@ def parse_budget(value: Any, where: str = "budget") -> Fraction:
 
 def parse_spec(decl: dict[str, Any], lines: KeyLines) -> SuiteSpec:
     """Check the declaration's keys (each error names its line) and parse its general part."""
-    unknown = [str(k) for k in decl if k not in TOP_KEYS]
-    if unknown:
-        raise lines.error((unknown[0],), f"unknown key (known: {', '.join(TOP_KEYS)})")
-    for key in ("name", "data", "tasks"):
-        if decl.get(key) in (None, "", {}):
-            raise lines.error((key,) if key in decl else (), f"the suite declaration lacks the key {key!r}")
+    _check_top_keys(decl, lines)
     spec = SuiteSpec()
     spec.general = any(k in decl for k in ("signals", "probes", "features", "budget"))
     tasks = decl["tasks"]
     if not isinstance(tasks, dict):
         raise lines.error(("tasks",), "expected a mapping of task name -> label column (or a mapping)")
     for task, value in tasks.items():
-        path = ("tasks", str(task))
-        if isinstance(value, str):
-            spec.tasks[str(task)] = ColumnSpec(str(task), value)
-            continue
-        value = _mapping(value, lines, path, TASK_KEYS)
-        spec.general = True
-        if not isinstance(value.get("label"), (str, int)):
-            raise lines.error(path, "a task needs 'label': the column of its label")
-        spec.tasks[str(task)] = ColumnSpec(
-            str(task),
-            str(value["label"]),
-            direction=_direction(value.get("direction"), lines, (*path, "direction"), "higher"),
-            optional=_bool(value.get("optional"), lines, (*path, "optional")),
-            data=None if value.get("data") is None else str(value["data"]),
-        )
+        spec.tasks[str(task)] = _parse_task(str(task), value, lines)
+        spec.general = spec.general or not isinstance(value, str)  # a mapping: the general schema
     for name, value in (decl.get("signals") or {}).items():
-        path = ("signals", str(name))
-        value = {"column": value} if isinstance(value, (str, int)) else value
-        value = _mapping(value, lines, path, SIGNAL_KEYS)
-        column = str(value.get("column", name))
-        spec.signals[str(name)] = ColumnSpec(
-            str(name),
-            column,
-            per_task=_bool(value.get("per_task"), lines, (*path, "per_task")) or "{task}" in column,
-            direction=_direction(value.get("direction"), lines, (*path, "direction"), "higher"),
-            optional=_bool(value.get("optional"), lines, (*path, "optional")),
-        )
+        spec.signals[str(name)] = _parse_signal(str(name), value, lines)
     for name, value in (decl.get("probes") or {}).items():
-        path = ("probes", str(name))
-        value = _mapping(value, lines, path, PROBE_KEYS)
-        points = value.get("points")
-        if not isinstance(points, dict) or not points:
-            raise lines.error(path, "a probe needs 'points': a mapping of examples -> column")
-        parsed: dict[int, str] = {}
-        for n, column in points.items():
-            if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
-                raise lines.error((*path, "points", str(n)), "probe points are positive example counts")
-            parsed[n] = str(column)
-        per_task = _bool(value.get("per_task"), lines, (*path, "per_task"))
-        spec.probes[str(name)] = ProbeSpec(
-            str(name),
-            dict(sorted(parsed.items())),
-            per_task=per_task or any("{task}" in c for c in parsed.values()),
-            direction=_direction(value.get("direction"), lines, (*path, "direction"), "lower"),
-            optional=_bool(value.get("optional"), lines, (*path, "optional")),
-        )
-    features = decl.get("features") or {}
+        spec.probes[str(name)] = _parse_probe(str(name), value, lines)
+    spec.features = _parse_features(decl.get("features") or {}, lines)
+    budget = decl.get("budget")
+    if budget is not None:
+        spec.budget_total, spec.default_budget = _parse_budget_key(budget, lines)
+    _check_probes_within_budget(spec, lines)
+    _check_column_names(decl.get("proxies") or {}, spec, lines)
+    return spec
+
+
+def _check_top_keys(decl: dict[str, Any], lines: KeyLines) -> None:
+    """Refuse an unknown top-level key, or a declaration without name, data or tasks."""
+    unknown = [str(k) for k in decl if k not in TOP_KEYS]
+    if unknown:
+        raise lines.error((unknown[0],), f"unknown key (known: {', '.join(TOP_KEYS)})")
+    for key in ("name", "data", "tasks"):
+        if decl.get(key) in (None, "", {}):
+            raise lines.error((key,) if key in decl else (), f"the suite declaration lacks the key {key!r}")
+
+
+def _parse_task(task: str, value: Any, lines: KeyLines) -> ColumnSpec:
+    """A task's label: a column name, or a mapping of label, data, direction and optional."""
+    path = ("tasks", task)
+    if isinstance(value, str):
+        return ColumnSpec(task, value)
+    value = _mapping(value, lines, path, TASK_KEYS)
+    if not isinstance(value.get("label"), (str, int)):
+        raise lines.error(path, "a task needs 'label': the column of its label")
+    return ColumnSpec(
+        task,
+        str(value["label"]),
+        direction=_direction(value.get("direction"), lines, (*path, "direction"), "higher"),
+        optional=_bool(value.get("optional"), lines, (*path, "optional")),
+        data=None if value.get("data") is None else str(value["data"]),
+    )
+
+
+def _parse_signal(name: str, value: Any, lines: KeyLines) -> ColumnSpec:
+    """A signal: a column name, or a mapping of column, per_task, direction and optional."""
+    path = ("signals", name)
+    value = {"column": value} if isinstance(value, (str, int)) else value
+    value = _mapping(value, lines, path, SIGNAL_KEYS)
+    column = str(value.get("column", name))
+    return ColumnSpec(
+        name,
+        column,
+        per_task=_bool(value.get("per_task"), lines, (*path, "per_task")) or "{task}" in column,
+        direction=_direction(value.get("direction"), lines, (*path, "direction"), "higher"),
+        optional=_bool(value.get("optional"), lines, (*path, "optional")),
+    )
+
+
+def _parse_probe(name: str, value: Any, lines: KeyLines) -> ProbeSpec:
+    """A probe: its points (examples -> column, sorted), per_task, direction and optional."""
+    path = ("probes", name)
+    value = _mapping(value, lines, path, PROBE_KEYS)
+    points = value.get("points")
+    if not isinstance(points, dict) or not points:
+        raise lines.error(path, "a probe needs 'points': a mapping of examples -> column")
+    parsed: dict[int, str] = {}
+    for n, column in points.items():
+        if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+            raise lines.error((*path, "points", str(n)), "probe points are positive example counts")
+        parsed[n] = str(column)
+    per_task = _bool(value.get("per_task"), lines, (*path, "per_task"))
+    return ProbeSpec(
+        name,
+        dict(sorted(parsed.items())),
+        per_task=per_task or any("{task}" in c for c in parsed.values()),
+        direction=_direction(value.get("direction"), lines, (*path, "direction"), "lower"),
+        optional=_bool(value.get("optional"), lines, (*path, "optional")),
+    )
+
+
+def _parse_features(features: Any, lines: KeyLines) -> dict[str, ColumnSpec]:
+    """The features: a list of columns, or a mapping name -> column or {column, kind, optional}."""
     if isinstance(features, list):
         features = {str(f): {} for f in features}
     if not isinstance(features, dict):
         raise lines.error(("features",), "expected a list of columns or a mapping name -> {column, kind}")
+    parsed: dict[str, ColumnSpec] = {}
     for name, value in features.items():
         path = ("features", str(name))
         value = {"column": value} if isinstance(value, str) else (value or {})
@@ -239,23 +269,29 @@ def parse_spec(decl: dict[str, Any], lines: KeyLines) -> SuiteSpec:
         kind = value.get("kind")
         if kind is not None and kind not in FEATURE_KINDS:
             raise lines.error((*path, "kind"), f"kind must be 'numeric' or 'categorical', got {kind!r}")
-        spec.features[str(name)] = ColumnSpec(
+        parsed[str(name)] = ColumnSpec(
             str(name),
             str(value.get("column", name)),
             kind=kind or "",  # inferred from the data when not declared
             optional=_bool(value.get("optional"), lines, (*path, "optional")),
         )
-    budget = decl.get("budget")
-    if budget is not None:
-        budget = _mapping(budget, lines, ("budget",), ("total", "default"))
-        total = budget.get("total")
-        if not isinstance(total, int) or isinstance(total, bool) or total <= 0:
-            raise lines.error(("budget", "total"), "the full fine-tuning set size, a positive integer")
-        spec.budget_total = total
-        try:
-            spec.default_budget = parse_budget(budget.get("default", 1), "budget.default")
-        except SftcastError as exc:
-            raise lines.error(("budget", "default"), str(exc).split(": ", 1)[1]) from exc
+    return parsed
+
+
+def _parse_budget_key(budget: Any, lines: KeyLines) -> tuple[int, Fraction]:
+    """The ``budget`` key: the full fine-tuning set's size and the default budget (a fraction)."""
+    budget = _mapping(budget, lines, ("budget",), ("total", "default"))
+    total = budget.get("total")
+    if not isinstance(total, int) or isinstance(total, bool) or total <= 0:
+        raise lines.error(("budget", "total"), "the full fine-tuning set size, a positive integer")
+    try:
+        return total, parse_budget(budget.get("default", 1), "budget.default")
+    except SftcastError as exc:
+        raise lines.error(("budget", "default"), str(exc).split(": ", 1)[1]) from exc
+
+
+def _check_probes_within_budget(spec: SuiteSpec, lines: KeyLines) -> None:
+    """Refuse probes without ``budget.total``, or with a point beyond it."""
     if spec.probes and spec.budget_total is None:
         first = next(iter(spec.probes))
         raise lines.error(("probes", first), "probes need 'budget: {total: N}' (the full set's size)")
@@ -263,8 +299,11 @@ def parse_spec(decl: dict[str, Any], lines: KeyLines) -> SuiteSpec:
         over = [n for n in probe.points if spec.budget_total is not None and n > spec.budget_total]
         if over:
             raise lines.error(("probes", probe.name, "points", str(over[0])), "beyond budget.total")
+
+
+def _check_column_names(proxies: Any, spec: SuiteSpec, lines: KeyLines) -> None:
+    """Refuse a proxy, signal, feature or probe column name given twice, or with '@' or 'sft_' first."""
     names: dict[str, str] = {}
-    proxies = decl.get("proxies") or {}
     for kind, items in (
         ("proxy", list(proxies)),
         ("signal", list(spec.signals)),
@@ -277,7 +316,6 @@ def parse_spec(decl: dict[str, Any], lines: KeyLines) -> SuiteSpec:
             if "@" in item or item.startswith("sft_"):
                 raise lines.error((), f"{kind} name {item!r} may not contain '@' or start with 'sft_'")
             names[item] = kind
-    return spec
 
 
 # --------------------------------------------------------------------------- data
