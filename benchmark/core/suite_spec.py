@@ -359,58 +359,115 @@ def add_declared_columns(
     ``main`` is the suite's main data file, rows aligned with ``models``.
     """
     ids = models["model_id"].tolist()
-    tables: dict[str | None, tuple[pd.DataFrame, str, list[int]]] = {
+    files = _DataFiles(_data_files(spec, decl_dir, main, main_where, id_col, ids), ids)
+    new: dict[str, Any] = {}
+    new.update(_label_columns(spec, files))
+    new.update(_signal_columns(spec, files))
+    new.update(_probe_columns(spec, files))
+    new.update(_feature_columns(models, spec, main, main_where, ids))
+    out = models.copy()
+    for name, values in new.items():
+        out[name] = values
+    return out
+
+
+# a data file's rows aligned with the models, its name, and each model's line in it (-1: no row)
+_Table = tuple[pd.DataFrame, str, list[int]]
+
+
+def _data_files(
+    spec: SuiteSpec, decl_dir: Path, main: pd.DataFrame, main_where: str, id_col: str, ids: list[str]
+) -> dict[str | None, _Table]:
+    """The main file (key None) and each task's own data file (key: its ``data``), read once."""
+    tables: dict[str | None, _Table] = {
         None: (main.reset_index(drop=True), main_where, list(range(2, len(main) + 2)))
     }
     for task in spec.tasks.values():
         if task.data is None or task.data in tables:
             continue
-        path = Path(task.data) if Path(task.data).is_absolute() else decl_dir / task.data
-        raw = read_table(path)
-        where = path.name
-        if id_col not in raw.columns:
-            raise SftcastError(f"{where}: missing the id column {id_col!r}")
-        known, pos = set(ids), {}
-        for k, model_id in enumerate(raw[id_col].astype(str).str.strip()):
-            if model_id not in known:
-                raise SftcastError(f"{where}: line {k + 2}: model {model_id!r} is not in {main_where}")
-            if model_id in pos:
-                raise SftcastError(f"{where}: line {k + 2}: duplicated model id {model_id!r}")
-            pos[model_id] = k
-        aligned = pd.DataFrame(
-            {c: [raw[c].iloc[pos[m]] if m in pos else None for m in ids] for c in raw.columns}, dtype=object
-        )
-        tables[task.data] = (aligned, where, [pos[m] + 2 if m in pos else -1 for m in ids])
+        tables[task.data] = _aligned_table(task.data, decl_dir, main_where, id_col, ids)
+    return tables
 
-    def column(task: ColumnSpec | None, template: str, optional: bool, what: str) -> np.ndarray:
-        table, where, lines = tables[task.data if task is not None else None]
+
+def _aligned_table(data: str, decl_dir: Path, main_where: str, id_col: str, ids: list[str]) -> _Table:
+    """A task's data file with its rows in the order of ``ids`` (None where a model has no row)."""
+    path = Path(data) if Path(data).is_absolute() else decl_dir / data
+    raw = read_table(path)
+    where = path.name
+    if id_col not in raw.columns:
+        raise SftcastError(f"{where}: missing the id column {id_col!r}")
+    known, pos = set(ids), {}
+    for k, model_id in enumerate(raw[id_col].astype(str).str.strip()):
+        if model_id not in known:
+            raise SftcastError(f"{where}: line {k + 2}: model {model_id!r} is not in {main_where}")
+        if model_id in pos:
+            raise SftcastError(f"{where}: line {k + 2}: duplicated model id {model_id!r}")
+        pos[model_id] = k
+    aligned = pd.DataFrame(
+        {c: [raw[c].iloc[pos[m]] if m in pos else None for m in ids] for c in raw.columns}, dtype=object
+    )
+    return aligned, where, [pos[m] + 2 if m in pos else -1 for m in ids]
+
+
+@dataclass
+class _DataFiles:
+    """The suite's data files by task ``data`` (None: the main file), rows aligned with ``ids``."""
+
+    tables: dict[str | None, _Table]
+    ids: list[str]
+
+    def column(self, task: ColumnSpec | None, template: str, optional: bool, what: str) -> np.ndarray:
+        """``template`` (with ``{task}`` filled in) read as floats from ``task``'s file (None: main)."""
+        table, where, lines = self.tables[task.data if task is not None else None]
         col = template.format(task=task.name) if task is not None else template
         if col not in table.columns:
             raise SftcastError(f"{where}: missing column {col!r} ({what})")
-        return _numeric(table[col], where, col, lines, optional, what, ids)
+        return _numeric(table[col], where, col, lines, optional, what, self.ids)
 
-    new: dict[str, Any] = {}
+
+def _label_columns(spec: SuiteSpec, files: _DataFiles) -> dict[str, np.ndarray]:
+    """``sft_<task>`` of each task with its own data file."""
+    new: dict[str, np.ndarray] = {}
     for task in spec.tasks.values():
         if task.data is not None:
-            new[f"sft_{task.name}"] = column(
-                task, task.column, task.optional, f"the label of task {task.name!r}"
-            )
+            what = f"the label of task {task.name!r}"
+            new[f"sft_{task.name}"] = files.column(task, task.column, task.optional, what)
+    return new
+
+
+def _signal_columns(spec: SuiteSpec, files: _DataFiles) -> dict[str, np.ndarray]:
+    """Each signal: ``<signal>@<task>`` per task, or one ``<signal>`` column."""
+    new: dict[str, np.ndarray] = {}
     for sig in spec.signals.values():
         if sig.per_task:
             for task in spec.tasks.values():
-                new[f"{sig.name}@{task.name}"] = column(
+                new[f"{sig.name}@{task.name}"] = files.column(
                     task, sig.column, sig.optional, f"signal {sig.name!r}"
                 )
         else:
-            new[sig.name] = column(None, sig.column, sig.optional, f"signal {sig.name!r}")
+            new[sig.name] = files.column(None, sig.column, sig.optional, f"signal {sig.name!r}")
+    return new
+
+
+def _probe_columns(spec: SuiteSpec, files: _DataFiles) -> dict[str, np.ndarray]:
+    """Each probe point: ``<probe>_<n>@<task>`` per task, or one ``<probe>_<n>`` column."""
+    new: dict[str, np.ndarray] = {}
     for probe in spec.probes.values():
         for n, col in probe.points.items():
             what = f"probe {probe.name!r}"
             if probe.per_task:
                 for task in spec.tasks.values():
-                    new[f"{probe.column(n)}@{task.name}"] = column(task, col, probe.optional, what)
+                    new[f"{probe.column(n)}@{task.name}"] = files.column(task, col, probe.optional, what)
             else:
-                new[probe.column(n)] = column(None, col, probe.optional, what)
+                new[probe.column(n)] = files.column(None, col, probe.optional, what)
+    return new
+
+
+def _feature_columns(
+    models: pd.DataFrame, spec: SuiteSpec, main: pd.DataFrame, main_where: str, ids: list[str]
+) -> dict[str, np.ndarray]:
+    """Each feature read from the main file (a configuration column is kept as is); sets its kind."""
+    new: dict[str, np.ndarray] = {}
     for feat in spec.features.values():
         if feat.name in models.columns and feat.name == feat.column:  # a configuration column, kept as is
             feat.kind = feat.kind or _infer_kind(models[feat.name])
@@ -424,18 +481,20 @@ def add_declared_columns(
             what = f"feature {feat.name!r}"
             new[feat.name] = _numeric(raw, main_where, feat.column, lines, feat.optional, what, ids)
         else:
-            missing = raw.isna() | (raw.astype(str).str.strip() == "")
-            if missing.any() and not feat.optional:
-                line = int(np.flatnonzero(missing.to_numpy())[0]) + 2
-                raise SftcastError(
-                    f"{main_where}: line {line}, column {feat.column!r}: empty value "
-                    f"(declare feature {feat.name!r} optional to allow it)"
-                )
-            new[feat.name] = raw.where(~missing, None).to_numpy(dtype=object)
-    out = models.copy()
-    for name, values in new.items():
-        out[name] = values
-    return out
+            new[feat.name] = _categorical(raw, feat, main_where)
+    return new
+
+
+def _categorical(raw: pd.Series, feat: ColumnSpec, main_where: str) -> np.ndarray:
+    """A categorical feature's values (None where empty); an empty value needs the feature optional."""
+    missing = raw.isna() | (raw.astype(str).str.strip() == "")
+    if missing.any() and not feat.optional:
+        line = int(np.flatnonzero(missing.to_numpy())[0]) + 2
+        raise SftcastError(
+            f"{main_where}: line {line}, column {feat.column!r}: empty value "
+            f"(declare feature {feat.name!r} optional to allow it)"
+        )
+    return raw.where(~missing, None).to_numpy(dtype=object)
 
 
 def _infer_kind(values: pd.Series) -> str:
