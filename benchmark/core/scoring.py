@@ -85,6 +85,9 @@ class _Keys(NamedTuple):
 
 def _check_columns(df: pd.DataFrame) -> None:
     """Refuse a table without exactly the prediction columns, or without rows."""
+    repeated = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+    if repeated:
+        raise SftcastError(f"repeated column(s) {', '.join(repeated)}; each column must appear once")
     missing = [c for c in PREDICTION_COLUMNS if c not in df.columns]
     if missing:
         raise SftcastError(

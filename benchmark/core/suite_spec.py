@@ -178,17 +178,25 @@ def parse_spec(decl: dict[str, Any], lines: KeyLines) -> SuiteSpec:
     for task, value in tasks.items():
         spec.tasks[str(task)] = _parse_task(str(task), value, lines)
         spec.general = spec.general or not isinstance(value, str)  # a mapping: the general schema
-    for name, value in (decl.get("signals") or {}).items():
+    for name, value in _optional_mapping(decl, "signals", lines).items():
         spec.signals[str(name)] = _parse_signal(str(name), value, lines)
-    for name, value in (decl.get("probes") or {}).items():
+    for name, value in _optional_mapping(decl, "probes", lines).items():
         spec.probes[str(name)] = _parse_probe(str(name), value, lines)
     spec.features = _parse_features(decl.get("features") or {}, lines)
     budget = decl.get("budget")
     if budget is not None:
         spec.budget_total, spec.default_budget = _parse_budget_key(budget, lines)
     _check_probes_within_budget(spec, lines)
-    _check_column_names(decl.get("proxies") or {}, spec, lines)
+    _check_column_names(_optional_mapping(decl, "proxies", lines), spec, lines)
     return spec
+
+
+def _optional_mapping(decl: dict[str, Any], key: str, lines: KeyLines) -> dict[Any, Any]:
+    """The mapping under an optional ``key`` ({} when absent); anything else is refused on its line."""
+    value = decl.get(key) or {}
+    if not isinstance(value, dict):
+        raise lines.error((key,), f"expected a mapping of name -> column, not a {type(value).__name__}")
+    return value
 
 
 def _check_top_keys(decl: dict[str, Any], lines: KeyLines) -> None:

@@ -134,6 +134,20 @@ MALFORMED = {
         YAML.replace("100: ", "hundred: "),
         r"line 11: probes\.loss\.points\.hundred: probe points are positive example counts",
     ),
+    "signals_as_a_list": (
+        YAML.replace('signals:\n  zero_shot_loss: {column: "zs_{task}", direction: lower, optional: true}',
+                     "signals: [zs_math, zs_code]"),
+        r"line 8: signals: expected a mapping of name -> column, not a list",
+    ),  # fmt: skip
+    "probes_as_text": (
+        YAML.replace('probes:\n  loss: {points: {100: "loss_{task}_100", 400: "loss_{task}_400", '
+                     '800: "loss_{task}_800"}}', "probes: loss_{task}_100"),
+        r"line 10: probes: expected a mapping of name -> column, not a str",
+    ),  # fmt: skip
+    "proxies_as_text": (
+        YAML.replace("budget:", "proxies: zs_math\nbudget:"),
+        r"line \d+: proxies: expected a mapping of name -> column, not a str",
+    ),
 }
 BAD_DATA = {
     "text_in_label": (

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from benchmark import get_predictor, load_suite
@@ -33,6 +34,7 @@ def test_reversed_pairs_are_read_as_mirror():
         (lambda d: d.assign(prob_a_better=np.where(d.index == 3, np.inf, d["prob_a_better"])), "infinite"),
         (lambda d: d.assign(prob_a_better=np.where(d.index == 3, 1.5, d["prob_a_better"])), r"\[0, 1\]"),
         (lambda d: d.assign(split_seed=5), "not part of"),
+        (lambda d: pd.concat([d, d[["task"]]], axis=1), "repeated column"),
     ],
 )
 def test_bad_predictions_get_one_clear_error(mutate, message):
