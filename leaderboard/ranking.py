@@ -19,6 +19,7 @@ import hashlib
 import io
 import threading
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -217,20 +218,30 @@ _CACHE_SIZE = 64
 _LOCK = threading.Lock()  # the app refreshes tables from several threads
 
 
-def cached_ranks(credits: dict[str, dict[str, bytes]], cells: list[tuple[str, str]]) -> Ranks:
-    """``rank_ranges(bootstrap_accuracies(credits, cells))``, memoised by content (table refreshes)."""
-    h = hashlib.sha256(repr(sorted(cells)).encode())
+def _content_key(tag: bytes, credits: dict[str, dict[str, bytes]], cells: list[tuple[str, str]]) -> bytes:
+    """A hash of the cells and every credit blob: equal content, equal key."""
+    h = hashlib.sha256(tag + repr(sorted(cells)).encode())
     for name in sorted(credits):
         for suite in sorted(credits[name]):
             h.update(f"\0{name}\0{suite}\0".encode())
             h.update(hashlib.sha256(credits[name][suite]).digest())
-    key = h.digest()
+    return h.digest()
+
+
+def _memoised(key: bytes, compute: Callable[[], Ranks]) -> Ranks:
+    """``compute()``, kept under ``key`` in a bounded cache (the oldest entry leaves first)."""
     with _LOCK:
         if key not in _CACHE:
             if len(_CACHE) >= _CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
-            _CACHE[key] = rank_ranges(bootstrap_accuracies(credits, cells))
+            _CACHE[key] = compute()
         return _CACHE[key]
+
+
+def cached_ranks(credits: dict[str, dict[str, bytes]], cells: list[tuple[str, str]]) -> Ranks:
+    """``rank_ranges(bootstrap_accuracies(credits, cells))``, memoised by content (table refreshes)."""
+    key = _content_key(b"", credits, cells)
+    return _memoised(key, lambda: rank_ranges(bootstrap_accuracies(credits, cells)))
 
 
 def ranks_within(acc: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -264,35 +275,17 @@ def mean_rank_draws(per_suite: dict[str, dict[str, np.ndarray]]) -> dict[str, np
     return {name: np.mean(np.stack(rs), axis=0) for name, rs in ranks.items()}
 
 
-_MEAN_RANK_CACHE: dict[bytes, Ranks] = {}
-
-
 def cached_mean_rank_ranges(credits: dict[str, dict[str, bytes]], cells: list[tuple[str, str]]) -> Ranks:
     """Rank ranges of the mean-rank order: the same significance rule as ``rank_ranges``, applied
     to the paired bootstrap of mean ranks (lower is better). Its ``ci95`` holds mean-rank bounds."""
-    h = hashlib.sha256(b"mean-rank" + repr(sorted(cells)).encode())
-    for name in sorted(credits):
-        for suite in sorted(credits[name]):
-            h.update(f"\0{name}\0{suite}\0".encode())
-            h.update(hashlib.sha256(credits[name][suite]).digest())
-    key = h.digest()
-    with _LOCK:
-        return _mean_rank_ranges(key, credits, cells)
+    return _memoised(_content_key(b"mean-rank", credits, cells), lambda: _mean_rank_ranges(credits, cells))
 
 
-def _mean_rank_ranges(
-    key: bytes, credits: dict[str, dict[str, bytes]], cells: list[tuple[str, str]]
-) -> Ranks:
-    if key not in _MEAN_RANK_CACHE:
-        if len(_MEAN_RANK_CACHE) >= _CACHE_SIZE:
-            _MEAN_RANK_CACHE.pop(next(iter(_MEAN_RANK_CACHE)))
-        per_suite = {
-            suite: bootstrap_accuracies(credits, [c for c in cells if c[0] == suite])
-            for suite in sorted({s for s, _ in cells})
-        }
-        draws = mean_rank_draws(per_suite)
-        neg = rank_ranges({n: -v for n, v in draws.items()})  # rank_ranges wants higher = better
-        _MEAN_RANK_CACHE[key] = Ranks(
-            ci95={n: (-hi, -lo) for n, (lo, hi) in neg.ci95.items()}, best=neg.best, worst=neg.worst
-        )
-    return _MEAN_RANK_CACHE[key]
+def _mean_rank_ranges(credits: dict[str, dict[str, bytes]], cells: list[tuple[str, str]]) -> Ranks:
+    per_suite = {
+        suite: bootstrap_accuracies(credits, [c for c in cells if c[0] == suite])
+        for suite in sorted({s for s, _ in cells})
+    }
+    draws = mean_rank_draws(per_suite)
+    neg = rank_ranges({n: -v for n, v in draws.items()})  # rank_ranges wants higher = better
+    return Ranks(ci95={n: (-hi, -lo) for n, (lo, hi) in neg.ci95.items()}, best=neg.best, worst=neg.worst)
