@@ -564,9 +564,8 @@ def sft_variant(
         init=init,
         device=device,
         evaluator=evaluator,
-        out=run / "sft" / f"{name}.json",
         **recipe_overrides,
     )
     result["variant"] = v.to_dict()
-    (run / "sft" / f"{name}.json").write_text(json.dumps(result, indent=2))
+    _write_json(run / "sft" / f"{name}.json", result)
     return result
