@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Sequence
 
+from benchmark.core.errors import SftcastError
 from benchmark.harness.evaluator import BACKENDS, DEFAULT_BACKEND
 
 DEVICE_HELP = "auto (cuda when torch sees a GPU, else cpu), cpu, cuda or cuda:N (default: auto)"
@@ -47,3 +49,26 @@ def resolve_device(device: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def add_overrides_option(parser: argparse.ArgumentParser, what: str, example: str) -> None:
+    """``--set KEY=VALUE`` (repeatable), overriding a field of ``what``; read by ``parse_overrides``."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"override a {what} field, e.g. --set {example} (repeatable)",
+    )
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, str]:
+    """``["lr=1e-3", "max_steps=10"]`` -> a dict; the receiving config checks and casts."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SftcastError(f"expected key=value, got {item!r}")
+        out[key.strip().lstrip("-").replace("-", "_")] = value.strip()
+    return out

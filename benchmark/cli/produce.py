@@ -14,7 +14,7 @@ from pathlib import Path
 
 from benchmark.analysis.noise import format_noise, noise_table
 from benchmark.cli import produce_sft
-from benchmark.cli.options import device_options, resolve_device
+from benchmark.cli.options import add_overrides_option, device_options, parse_overrides, resolve_device
 from benchmark.core.errors import SftcastError
 from benchmark.core.schema import suite_declaration
 from benchmark.harness.checks import check_device
@@ -127,14 +127,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PATH_OR_REPO_ID",
         help="any AutoTokenizer instead of the suite BPE; the objectives' special tokens are added",
     )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a TrainConfig field, e.g. --set max_steps=100 (repeatable)",
-    )
+    add_overrides_option(p, "TrainConfig", "max_steps=100")
     p.add_argument("--no-resume", action="store_true", help="start over even if a resume state exists")
     p.add_argument(
         "--max-steps-this-session", type=int, default=None, help="stop (resumably) after this many steps"
@@ -180,7 +173,7 @@ def cmd_slurm(args: argparse.Namespace) -> int:
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
-    from benchmark.produce.pretrain import TrainConfig, parse_overrides
+    from benchmark.produce.pretrain import TrainConfig
 
     get_variant(args.suite, args.variant)  # fail fast on an unknown suite or variant
     check_device(args.device)

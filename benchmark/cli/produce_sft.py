@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmark.cli.options import device_options, resolve_device
+from benchmark.cli.options import add_overrides_option, device_options, parse_overrides, resolve_device
 from benchmark.core.errors import SftcastError
 from benchmark.core.vocab import SCORE_KINDS, TASKS
 from benchmark.harness.checks import check_causal_lm, check_device
@@ -55,14 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="auto",
         help="lm-eval harness, direct torch scoring, or auto (harness when installed)",
     )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a recipe field, e.g. --set steps=50 (repeatable)",
-    )
+    add_overrides_option(p, "recipe", "steps=50")
     p.set_defaults(func=cmd_sft)
 
     tasks = sub.add_parser("tasks", help="the CMS, RAG and CBQA task files generated from a world")
@@ -76,8 +69,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _overrides(items: list[str]) -> dict[str, float | int]:
     """``--set key=value`` pairs (parsed as for pre-training) with numeric values."""
-    from benchmark.produce.pretrain import parse_overrides
-
     out: dict[str, float | int] = {}
     for key, value in parse_overrides(items).items():
         try:

@@ -120,17 +120,6 @@ def _cast(key: str, value: Any, kind: type) -> Any:
         raise SftcastError(f"training option {key}={value!r} is not a valid {kind.__name__}") from exc
 
 
-def parse_overrides(items: Sequence[str]) -> dict[str, str]:
-    """``["lr=1e-3", "max_steps=10"]`` -> a dict; ``TrainConfig.replace`` checks and casts."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SftcastError(f"expected key=value, got {item!r}")
-        out[key.strip().lstrip("-").replace("-", "_")] = value.strip()
-    return out
-
-
 def lr_at(step: int, cfg: TrainConfig) -> float:
     """Linear warm-up to the peak, then cosine decay to ``min_lr_ratio`` x peak at ``max_steps``."""
     if step < cfg.warmup_steps:

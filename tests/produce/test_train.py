@@ -12,10 +12,11 @@ import torch
 from filelock import FileLock
 
 from benchmark.cli import main
+from benchmark.cli.options import parse_overrides
 from benchmark.core.errors import SftcastError
 from benchmark.harness import special_tokens as st
 from benchmark.produce.presets import get_preset, get_variant, plan
-from benchmark.produce.pretrain import TrainConfig, lr_at, parse_overrides, train
+from benchmark.produce.pretrain import TrainConfig, lr_at, train
 from benchmark.produce.run_layout import list_checkpoints, loss_stats
 
 torch.set_num_threads(1)
